@@ -1,0 +1,79 @@
+"""The public functions: load, load_many, check."""
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Iterable
+
+from . import readers
+from .errors import GovauditError, ReadError
+from .parse import parse
+from .report import Corpus, Report
+
+log = logging.getLogger("govaudit")
+
+
+def load(path: str | os.PathLike) -> Report:
+    """Read and parse one report. Raises :class:`govaudit.ReadError` naming the file and the reason."""
+    path = Path(path)
+    doc = readers.read(path)
+    try:
+        return parse(doc)
+    except GovauditError:
+        raise
+    except Exception as e:  # a parser bug must not crash a batch; say which file
+        log.exception("parse failed for %s", path)
+        raise ReadError(path, f"解析时出错（{type(e).__name__}: {e}）") from e
+
+
+def report_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """The report files under the given files and directories (recursively), sorted."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    suffixes = set(readers.suffixes())
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes
+                          and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        else:
+            out.append(p)
+    return out
+
+
+def _load_one(path: Path):
+    try:
+        return load(path)
+    except ReadError as e:
+        return {"path": str(path), "reason": e.reason, "message": str(e)}
+
+
+def load_many(paths, *, workers: int | None = None, progress: bool = True, client=None) -> Corpus:
+    """Parse many reports in a process pool, with a progress bar.
+
+    One unreadable file becomes an entry of ``Corpus.errors`` and the batch goes on.
+    Pass a ``dask.distributed.Client`` as ``client`` to run the same work on a cluster.
+    """
+    files = report_files(paths)
+    if client is not None:
+        futures = client.map(_load_one, files)
+        results = client.gather(futures)
+    elif len(files) <= 4 or workers == 1:
+        results = [_load_one(f) for f in _progress(files, progress)]
+    else:
+        workers = workers or min(len(files), os.cpu_count() or 1)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(_progress(pool.map(_load_one, files, chunksize=8), progress, total=len(files)))
+    corpus = Corpus()
+    for r in results:
+        (corpus.errors if isinstance(r, dict) else corpus.reports).append(r)
+    return corpus
+
+
+def _progress(iterable, enabled: bool, total: int | None = None):
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+    return tqdm(iterable, total=total, desc="读取报告", unit="份")

@@ -1,0 +1,125 @@
+"""The ``govaudit`` command.
+
+Exit codes: 0 ran and found no error-severity finding, 1 ran and found some,
+2 could not run (bad arguments, unreadable input; a message on stderr names the file).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import GovauditError, ReadError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"govaudit: 参数错误：{message}", file=sys.stderr)
+        sys.exit(EXIT_FAILED)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="govaudit", description="政府信息公开工作年度报告审核工具")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    e = sub.add_parser("extract", help="解析一份报告，输出表二/表三/表四与各部分文字")
+    e.add_argument("file")
+    e.add_argument("--format", choices=("json", "table"), default="json")
+
+    c = sub.add_parser("check", help="按规则审核报告，输出问题清单")
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("--previous", metavar="DIR", help="上一年度报告所在目录（跨年度核对）")
+    c.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table")
+    c.add_argument("--out", metavar="FILE")
+    c.add_argument("--severity", choices=("error", "warning", "info"), default="info",
+                   help="只输出不低于该级别的问题")
+    c.add_argument("--no-progress", action="store_true")
+
+    sub.add_parser("rules", help="列出全部审核规则")
+
+    a = sub.add_parser("app", help="启动 Voila 审核工作台")
+    a.add_argument("data_dir", nargs="?", default="data/samples")
+    a.add_argument("--db", metavar="URL")
+    a.add_argument("--port", type=int, default=8866)
+    a.add_argument("--dashboard", action="store_true", help="打开只读的汇总看板")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"extract": _extract, "check": _check, "rules": _rules, "app": _app}[args.command](args)
+    except ReadError as e:
+        print(f"govaudit: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except GovauditError as e:
+        print(f"govaudit: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+def _extract(args) -> int:
+    from .api import load
+
+    report = load(args.file)
+    if args.format == "json":
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 100):
+        m = report.meta
+        print(f"{m.get('title') or m['source']}\n机关：{m.get('agency') or '未识别'}  年度：{m.get('year') or '未识别'}"
+              f"  模板：{m['template']}（{m['template_detected_by']}）")
+        for key, name in (("active", "表二 主动公开政府信息情况"), ("requests", "表三 收到和处理政府信息公开申请情况"),
+                          ("appeals", "表四 行政复议、行政诉讼情况")):
+            print(f"\n{name}\n{report.table(key).to_string()}")
+        if report.warnings:
+            print("\n未能读取：")
+            for w in report.warnings:
+                print(f"  - {w['message']}")
+    return EXIT_OK
+
+
+def _check(args) -> int:
+    from .checks import check_paths, write_findings
+
+    findings, errors = check_paths(args.paths, previous=args.previous, progress=not args.no_progress)
+    for e in errors:
+        print(f"govaudit: {e['message']}", file=sys.stderr)
+    shown = findings[findings["severity"].map(_rank) >= _rank(args.severity)]
+    write_findings(shown, args.format, args.out)
+    if errors and findings.empty:
+        return EXIT_FAILED
+    return EXIT_FINDINGS if (findings["severity"] == "error").any() else EXIT_OK
+
+
+def _rank(severity: str) -> int:
+    return {"info": 0, "warning": 1, "error": 2}.get(severity, 0)
+
+
+def _rules(args) -> int:
+    from .rules import registry
+
+    for r in registry.all_rules():
+        print(f"{r.id:<20} {r.severity:<8} {r.category:<20} {r.title}")
+    return EXIT_OK
+
+
+def _app(args) -> int:
+    from .ui.serve import serve
+
+    data_dir = Path(args.data_dir)
+    if not data_dir.is_dir():
+        raise ReadError(data_dir, "目录不存在")
+    return serve(data_dir, db=args.db, port=args.port, dashboard=args.dashboard)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

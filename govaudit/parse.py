@@ -1,0 +1,492 @@
+"""Document -> Report: find the six sections, detect the template, map tables onto canonical keys.
+
+Tables are read by anchoring on row labels (see :mod:`govaudit.tokens`), never by grid
+position, because real documents lose their grid. A number is taken only when it
+belongs to a row without doubt; otherwise the cell is NA and a warning says where and why.
+"""
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import template as T
+from .document import Document, Paragraph
+from .numbers import nfkc, to_value, unique_split, unit_of
+from .template import normalize_label
+from .tokens import Break, KeywordMatcher, Keys, Segment, Values, merged, region_events
+
+# --- sections -------------------------------------------------------------------
+
+_FLEX = r"[\s\W_]{0,3}"
+_NUMERAL = r"[一二三四五六七八九十]{1,2}\s*[、.．,，]"
+
+
+def _flex(phrase: str) -> str:
+    return _FLEX.join(map(re.escape, phrase))
+
+
+_SECTION_ALTS = "|".join(f"(?P<{s.key}_{i}>{_flex(kw)})"
+                         for s in T.SECTIONS for i, kw in enumerate(s.keywords))
+# a heading at the start of a line (optionally numbered), or inline right after a numeral
+_HEADING_LINE = re.compile(r"^[\s#>*]*(?P<num>" + _NUMERAL + r"|[（(][一二三四五六][)）])?\s*(?:" + _SECTION_ALTS + ")")
+_HEADING_INLINE = re.compile(r"(?P<num>" + _NUMERAL + r")\s*(?:" + _SECTION_ALTS + ")")
+_SHORT_HEADING = 30
+
+
+@dataclass
+class _Piece:
+    seg: Segment
+    heading: str | None = None      # section key when this piece is a heading
+
+
+def _segments(doc: Document) -> list[Segment]:
+    segs = []
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            segs.append(Segment(b.text, None, dict(b.source)))
+        else:
+            for r, row in enumerate(b.rows):
+                src = {**b.source}
+                if "table" in b.source:
+                    src["row"] = r
+                segs.append(Segment("\t".join(c.text for c in row), row, src))
+    return segs
+
+
+def _section_of(match: re.Match) -> str:
+    name = next(k for k, v in match.groupdict().items() if v is not None and k != "num")
+    return name.rsplit("_", 1)[0]
+
+
+def _split_headings(segs: list[Segment]) -> list[_Piece]:
+    """Split paragraphs at section headings (flattened pages hold all six in one line)."""
+    out = []
+    for seg in segs:
+        if seg.cells is not None:
+            out.append(_Piece(seg))
+            continue
+        text = nfkc(seg.text)
+        cuts = []
+        m = _HEADING_LINE.match(text)
+        if m and (m.group("num") or len(text.strip()) <= _SHORT_HEADING):
+            cuts.append((m.start(), m.end(), _section_of(m)))
+        for m in _HEADING_INLINE.finditer(text):
+            if not cuts or m.start() >= cuts[-1][1]:
+                cuts.append((m.start(), m.end(), _section_of(m)))
+        if not cuts:
+            out.append(_Piece(Segment(text, None, seg.source)))
+            continue
+        pos = 0
+        for start, end, key in cuts:
+            if text[pos:start].strip():
+                out.append(_Piece(Segment(text[pos:start], None, seg.source)))
+            out.append(_Piece(Segment(text[start:end], None, seg.source), heading=key))
+            pos = end
+        if text[pos:].strip():
+            out.append(_Piece(Segment(text[pos:], None, seg.source)))
+    return out
+
+
+def _locate_sections(pieces: list[_Piece]) -> dict[str, int]:
+    """Index of each section's heading: first occurrence, in template order."""
+    found: dict[str, int] = {}
+    pos = 0
+    for section in T.SECTION_KEYS:
+        for i in range(pos, len(pieces)):
+            if pieces[i].heading == section:
+                found[section] = i
+                pos = i + 1
+                break
+    return found
+
+
+def _ranges(found: dict[str, int], n: int) -> dict[str, tuple[int, int]]:
+    """Body range of every section; a missing one gets the gap between its neighbours."""
+    keys = list(T.SECTION_KEYS)
+    out = {}
+    for i, key in enumerate(keys):
+        start = found[key] + 1 if key in found else next(
+            (found[k] + 1 for k in reversed(keys[:i]) if k in found), 0)
+        end = next((found[k] for k in keys[i + 1:] if k in found and found[k] >= start), n)
+        out[key] = (start, end)
+    return out
+
+
+# --- meta -----------------------------------------------------------------------
+
+_TITLE_AGENCY_FIRST = re.compile(r"^(?P<agency>.+?)(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:的)?\s*(?:政府|政务)?信息公开")
+_TITLE_YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<agency>.+?)\s*(?:政府|政务)?信息公开")
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_PUBLISHED = re.compile(r"(?:发布时间|发布日期|公开日期|发文日期|发布于)\s*[:：]?\s*" + _DATE.pattern)
+_STAT_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:度\s*)?1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~)\s*"
+                          r"(?:((?:19|20)\d{2})\s*年\s*)?12\s*月\s*31\s*日")
+_SIGNED = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_TITLE_PREFIX = re.compile(r"^\s*(?:标题|题目|名称)\s*[:：]\s*")
+
+
+def _title(doc: Document, lines: list[str]) -> str:
+    for line in lines[:15]:
+        if _TITLE_PREFIX.match(line):
+            return _TITLE_PREFIX.sub("", line).strip()
+    candidates = [ln.strip().lstrip("#").strip() for ln in lines[:20] if ln.strip()]
+    for i, line in enumerate(candidates[:8]):
+        if "年度报告" in line or "政府信息公开" in line or "政务公开" in line:
+            title = line
+            for nxt in candidates[i + 1:i + 3]:
+                if "年度报告" in title or len(title) > 60:
+                    break
+                title += nxt
+            # a flattened page: the title runs into the body
+            cut = title.find("年度报告")
+            return title[:cut + 4] if cut >= 0 else title
+    return ""
+
+
+def _meta(doc: Document, text: str, lines: list[str]) -> dict:
+    title = _title(doc, lines)
+    compact = re.sub(r"\s+", "", nfkc(title))
+    agency, year = "", None
+    m = _TITLE_AGENCY_FIRST.match(compact) or _TITLE_YEAR_FIRST.match(compact)
+    if m:
+        agency, year = m.group("agency").strip("《》“”\"'：:"), int(m.group("year"))
+    period = _STAT_PERIOD.search(nfkc(text))
+    if year is None and period:
+        year = int(period.group(1))
+    published = None
+    head = nfkc("\n".join(lines[:15]))
+    pm = _PUBLISHED.search(head) or _PUBLISHED.search(nfkc(text))
+    if pm:
+        published = _mkdate(pm.group(1), pm.group(2), pm.group(3))
+    signed = None
+    tail = nfkc(text[-400:])
+    for sm in _SIGNED.finditer(tail):
+        signed = _mkdate(*sm.groups()) or signed
+    meta = {
+        "title": title,
+        "agency": agency or None,
+        "year": year,
+        "source": doc.path,
+        "format": Path(doc.path).suffix.lower().lstrip("."),
+        "sha256": doc.sha256,
+        "publication_date": published,
+        "signed_date": signed,
+        "stat_period": (f"{period.group(1)}-01-01/{period.group(2) or period.group(1)}-12-31"
+                        if period else None),
+    }
+    meta.update({k: v for k, v in doc.meta.items() if k not in meta or meta[k] is None})
+    stem = Path(doc.path).stem
+    meta["id"] = f"{agency or stem}-{year or '未知年份'}"
+    return meta
+
+
+def _mkdate(y, m, d) -> date | None:
+    try:
+        return date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+# --- template -------------------------------------------------------------------
+
+def detect_template(active_text: str, year: int | None) -> tuple[str, str]:
+    """("2021"|"2019", how): by the column markers of table 二, else by the report year."""
+    norm = normalize_label(active_text)
+    n2021 = sum(m in norm for m in T.MARKERS_2021 + tuple(T.ACTIVE_HEADER_VARIANTS))
+    n2019 = sum(m in norm for m in T.MARKERS_2019)
+    if n2019 > n2021:
+        return "2019", "columns"
+    if n2021 > n2019:
+        return "2021", "columns"
+    if year is not None:
+        return ("2019" if year <= 2020 else "2021"), "year"
+    return "2021", "default"
+
+
+# --- binding rows to values -----------------------------------------------------
+
+class _Reader:
+    """Reads one table region; collects values, provenance and warnings."""
+
+    def __init__(self, table_key: str, warnings: list, provenance: dict):
+        self.table_key = table_key
+        self.warnings = warnings
+        self.provenance = provenance
+        self.name = T.TABLE_NAMES[table_key]
+
+    def warn(self, code: str, message: str, row: str = "", column: str = "", source: dict | None = None,
+             quote: str = ""):
+        self.warnings.append({"code": code, "table": self.table_key, "row": row, "column": column,
+                              "message": message, "source": dict(source or {}), "quote": quote[:80]})
+
+    def values_for(self, key: str, label: str, columns: tuple[str, ...], group: Values, how: str):
+        """Turn a value group into the row's values; None where a cell is NA or unreadable."""
+        n = len(columns)
+        tokens = group.tokens
+        chosen = None
+        quote = " ".join(t.raw for t in tokens)
+        if group.structured:
+            nonempty = [t for t in tokens if t.raw]
+            if len(nonempty) == n:
+                chosen = nonempty
+            elif len(nonempty) < n <= len(tokens) and tokens[0].raw and not any(t.raw for t in tokens[n:]):
+                chosen = tokens[:n]        # blank cells in place: NA
+        else:
+            if len(tokens) == n:
+                chosen = tokens
+            elif all(t.raw for t in tokens):
+                split = unique_split([t.raw for t in tokens], n)
+                if split is not None:
+                    src = tokens[0].source
+                    chosen = [type(tokens[0])(s, {**src, "split_from": quote}) for s in split]
+                elif len(tokens) < n and all(t.raw.isdigit() for t in tokens):
+                    self.warn("ambiguous-digits",
+                              f"{self.name}“{label}”行的数字“{quote}”连写在一起，无法唯一拆分为{n}个数，未取值",
+                              key, source=group.source, quote=quote)
+                    return {c: None for c in columns}
+        if chosen is None:
+            self.warn("count-mismatch",
+                      f"{self.name}“{label}”行有{sum(1 for t in tokens if t.raw)}个数值，模板为{n}列，未取值",
+                      key, source=group.source, quote=quote)
+            return {c: None for c in columns}
+        out = {}
+        for col, tok in zip(columns, chosen):
+            try:
+                value = to_value(tok.raw)
+            except ValueError:
+                self.warn("not-a-number", f"{self.name}“{label}”行“{T.column_label(self.table_key, col)}”列"
+                          f"的“{tok.raw}”不是数字，未取值", key, col, tok.source, tok.raw)
+                value = None
+            out[col] = value
+            self.provenance[(self.table_key, key, col)] = {**tok.source, "raw": tok.raw, "how": how,
+                                                           "unit": unit_of(tok.raw)}
+        return out
+
+    def bind(self, events, rows: tuple[T.Row, ...], columns_of, stop_key: str | None = None):
+        """Assign value groups to row labels: same row first, then by order."""
+        wanted = {r.key for r in rows}
+        labels = {r.key: r.label for r in rows}
+        result: dict[str, dict] = {}
+        pending_labels: deque = deque()
+        pending_values: deque = deque()
+        held: str | None = None
+
+        def assign(key, group, how):
+            result[key] = self.values_for(key, labels[key], columns_of(key), group, how)
+
+        def label(key):
+            if key in result or key in pending_labels:
+                return
+            if pending_values:
+                assign(key, pending_values.popleft(), "order")
+            else:
+                pending_labels.append(key)
+
+        for ev in events:
+            if stop_key and stop_key in result:
+                break
+            if isinstance(ev, Keys):
+                if held:
+                    label(held)
+                keys = []
+                for k, _, _ in ev.keys:     # one label may match several keywords
+                    if k in wanted and (not keys or keys[-1] != k):
+                        keys.append(k)
+                for k in keys[:-1]:
+                    label(k)
+                held = keys[-1] if keys else None
+            elif isinstance(ev, Values):
+                if ev.attached and held:
+                    if held not in result:
+                        assign(held, ev, "row")
+                    held = None
+                    continue
+                if held:
+                    label(held)
+                    held = None
+                if not any(t.raw for t in ev.tokens):
+                    continue
+                if pending_labels:
+                    if self._stray(ev, len(columns_of(pending_labels[0]))):
+                        continue
+                    assign(pending_labels.popleft(), ev, "order")
+                elif result:       # values before the first label are header noise
+                    pending_values.append(ev)
+            elif isinstance(ev, Break) and held:
+                label(held)
+                held = None
+        if held and held not in result:
+            pending_labels.append(held)
+        for key in pending_labels:
+            if key in result:
+                continue
+            self.warn("no-values", f"{self.name}找到“{labels[key]}”行，但没有读到属于它的数值", key)
+            result[key] = {c: None for c in columns_of(key)}
+        for group in pending_values:
+            quote = " ".join(t.raw for t in group.tokens)
+            self.warn("orphan-values", f"{self.name}中有一组数值“{quote}”无法对应到任何行，已忽略",
+                      source=group.source, quote=quote)
+        return result
+
+    def _stray(self, group: Values, width: int) -> bool:
+        """A lone number on its own line where the row needs several (a page number, a footnote mark)."""
+        if group.structured or len(group.tokens) != 1 or width < 3:
+            return False
+        self.warn("stray-number", f"{self.name}中孤立的数字“{group.tokens[0].raw}”不属于任何行，已忽略",
+                  source=group.source, quote=group.tokens[0].raw)
+        return True
+
+
+def _start_at(pieces: list[_Piece], markers: tuple[str, ...]) -> list[Segment]:
+    """The region from the first piece that holds a start marker (table header), cut at the marker."""
+    for i, p in enumerate(pieces):
+        norm = normalize_label(p.seg.text)
+        hits = [m for m in markers if m in norm]
+        if not hits:
+            continue
+        if p.seg.cells is not None:
+            return [q.seg for q in pieces[i:]]
+        text = p.seg.text
+        cut = min((mm.start() for m in hits for mm in [re.search(_flex(m), text)] if mm), default=0)
+        return [Segment(text[cut:], None, p.seg.source)] + [q.seg for q in pieces[i + 1:]]
+    return [p.seg for p in pieces]
+
+
+def _frame(rows, columns, data: dict, dtype) -> pd.DataFrame:
+    df = pd.DataFrame(index=pd.Index([r.key for r in rows], name="row"),
+                      columns=[c.key for c in columns], dtype=object)
+    for key, values in data.items():
+        for col, v in values.items():
+            df.at[key, col] = v
+    return df.astype(dtype) if dtype else df
+
+
+def _parse_active(pieces, template, warnings, provenance, deviations):
+    table = T.active_table(template)
+    region = _start_at(pieces, ("第二十条", "信息内容", "本年制发件数", "本年新制作数量"))
+    norm = normalize_label(" ".join(s.text for s in region))
+    for typo, official in T.ACTIVE_HEADER_VARIANTS.items():
+        if typo in norm:
+            deviations.append({"table": "active", "row": "", "column": "repealed", "found": typo,
+                               "official": official})
+    reader = _Reader("active", warnings, provenance)
+    events = merged(region_events(region, KeywordMatcher(table.rows)))
+    data = reader.bind(events, table.rows, table.columns_of)
+    for r in table.rows:
+        if r.key not in data:
+            reader.warn("row-missing", f"表二中没有找到“{r.label}”行", r.key)
+    return _frame(table.rows, table.columns, data, None)
+
+
+def _parse_requests(pieces, template, warnings, provenance, deviations):
+    region = _start_at(pieces, ("勾稽关系", "申请人情况", "本年新收"))
+    all_rows = T.ALL_REQUEST_ROWS
+    events = list(merged(region_events(region, KeywordMatcher(all_rows))))
+    seen = {k for ev in events if isinstance(ev, Keys) for k, _, _ in ev.keys}
+    sub_rows = {"other_no_correction", "other_unpaid_fee", "other_other"}
+    single = not (seen & sub_rows) and ("other" in seen or template == "2019")
+    table = T.requests_table(template, single_other=single)
+    for ev in events:
+        if isinstance(ev, Keys):
+            _note_variants(ev, "requests", deviations)
+    reader = _Reader("requests", warnings, provenance)
+    data = reader.bind(events, table.rows, table.columns_of, stop_key="carried_forward")
+    for r in table.rows:
+        if r.key not in data:
+            reader.warn("row-missing", f"表三中没有找到“{r.label}”行", r.key)
+    return _frame(table.rows, table.columns, data, "Int64" if _all_int(data) else None)
+
+
+def _parse_appeals(pieces, warnings, provenance):
+    table = T.appeals_table()
+    reader = _Reader("appeals", warnings, provenance)
+    region = _start_at(pieces, ("行政复议", "结果维持", "尚未审结"))
+    header = T.Row("header", "表头", ("总计", "尚未审结", "审结", "其他结果", "结果纠正", "结果维持", "复议后起诉"))
+    groups = [ev for ev in merged(region_events(region, KeywordMatcher((header,))))
+              if isinstance(ev, Values) and any(t.raw for t in ev.tokens)]
+    columns = [(row.key, col.key) for row in table.rows for col in table.columns]
+    data: dict[str, dict] = {}
+    if not groups:
+        reader.warn("table-missing", "没有读到表四的数值")
+        return _frame(table.rows, table.columns, data, "Int64")
+    taken = [groups[0]]
+    count = _count(groups[0], len(columns))
+    for g in groups[1:]:
+        if count >= len(columns):
+            break
+        taken.append(g)
+        count += _count(g, len(columns))
+    flat = Values([t for g in taken for t in g.tokens], structured=all(g.structured for g in taken),
+                  source=taken[0].source)
+    if any(not g.structured for g in taken) and any(g.structured for g in taken):
+        flat.structured = False
+    pseudo = "、".join(r.label for r in table.rows)
+    values = reader.values_for("appeals", pseudo, tuple(f"{r}|{c}" for r, c in columns), flat, "row")
+    for (row, col) in columns:
+        data.setdefault(row, {})[col] = values[f"{row}|{col}"]
+        p = provenance.pop(("appeals", "appeals", f"{row}|{col}"), None)
+        if p is not None:
+            provenance[("appeals", row, col)] = p
+    for w in warnings:
+        if w["table"] == "appeals" and w["row"] == "appeals":
+            w["row"] = ""
+    return _frame(table.rows, table.columns, data, "Int64" if _all_int(data) else None)
+
+
+def _count(group: Values, n: int) -> int:
+    nonempty = sum(1 for t in group.tokens if t.raw)
+    if group.structured:
+        return nonempty
+    split = unique_split([t.raw for t in group.tokens], n) if all(t.raw for t in group.tokens) else None
+    return n if split and nonempty < n else len(group.tokens)
+
+
+def _all_int(data: dict) -> bool:
+    return all(v is None or (isinstance(v, int) and not isinstance(v, bool))
+               for values in data.values() for v in values.values())
+
+
+def _note_variants(ev: Keys, table: str, deviations: list):
+    for key, found, variant in ev.keys:
+        if variant:
+            deviations.append({"table": table, "row": key, "column": "", "found": found,
+                               "official": T.row_label(table, key)})
+
+
+# --- the whole report -----------------------------------------------------------
+
+def parse(doc: Document) -> "Report":
+    from .report import Report
+
+    segments = _segments(doc)
+    pieces = _split_headings(segments)
+    found = _locate_sections(pieces)
+    ranges = _ranges(found, len(pieces))
+    text = doc.text()
+    lines = text.split("\n")
+    meta = _meta(doc, text, lines)
+
+    def body(key):
+        start, end = ranges[key]
+        return [p for p in pieces[start:end] if p.heading is None]
+
+    sections = {key: "\n".join(p.seg.text.strip() for p in body(key) if p.seg.text.strip()).strip()
+                for key in T.SECTION_KEYS if key in found}
+    active_text = " ".join(p.seg.text for p in body("active"))
+    template, how = detect_template(active_text, meta["year"])
+    meta["template"] = template
+    meta["template_detected_by"] = how
+    warnings: list[dict] = [dict(n) for n in doc.notes]
+    provenance: dict = {}
+    deviations: list[dict] = []
+    active = _parse_active(body("active"), template, warnings, provenance, deviations)
+    requests = _parse_requests(body("requests"), template, warnings, provenance, deviations)
+    appeals = _parse_appeals(body("appeals"), warnings, provenance)
+    meta["sections_found"] = [k for k in T.SECTION_KEYS if k in found]
+    return Report(meta=meta, active=active, requests=requests, appeals=appeals, sections=sections,
+                  warnings=warnings, provenance=provenance, label_deviations=deviations, text=text,
+                  section_order=[k for k in sorted(found, key=found.get)])

@@ -1,0 +1,13 @@
+"""Word documents (filled in by a later reader; registered so the suffix is known)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..document import Document
+from ..errors import ReadError
+
+SUFFIXES = (".docx", ".doc", ".wps")
+
+
+def read(path: Path) -> Document:
+    raise ReadError(path, "尚不支持 Word 文件")

@@ -1,0 +1,244 @@
+"""Turn the blocks of one table region into a stream of label and value events.
+
+Real documents lose table structure in many ways (tab rows, one cell per
+line, Markdown tables split per row group, tables flattened into running
+text with digits run together). Whatever the layout, the region becomes the
+same stream: ``Keys`` (row labels found, in order) and ``Values`` (a group of
+value tokens, each with its source). A Values event ``attached`` to the Keys
+before it belongs to that row's last label (same table row, or digits that
+directly follow the label in running text); other groups are matched to
+labels by order in :mod:`govaudit.parse`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .document import Cell
+from .numbers import is_value_text, nfkc
+from .template import Row
+
+# number with optional unit; a lone dash or slash is an NA marker
+_ATOM = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|元|笔|个|项|件|条)?|[/／—–―－\-]+(?=\s|$)|\s+|.", re.S)
+_LIST_MARK = re.compile(r"[.．、]\s*\D")
+_SENTENCE_END = re.compile(r"[。；;！？]")
+_MAX_LABEL_GAP = 60
+
+
+@dataclass
+class Token:
+    raw: str
+    source: dict
+
+
+@dataclass
+class Keys:
+    keys: list[tuple[str, str, bool]]      # (row key, matched text, through a variant)
+    text: str
+    source: dict
+
+
+@dataclass
+class Values:
+    tokens: list[Token]
+    attached: bool = False                  # belongs to the last key of the preceding Keys
+    structured: bool = False                # from table cells (never split digits)
+    single_line: bool = False               # one value alone on its line (one cell per line)
+    source: dict = field(default_factory=dict)
+
+
+@dataclass
+class Break:
+    pass
+
+
+@dataclass
+class Segment:
+    """One paragraph line or one table row, with where it came from."""
+    text: str
+    cells: list[Cell] | None
+    source: dict
+
+
+class KeywordMatcher:
+    """Finds row labels in raw text, tolerating spaces and punctuation inside labels."""
+
+    def __init__(self, rows: tuple[Row, ...]):
+        entries = []
+        for row in rows:
+            entries += [(kw, row.key, False) for kw in row.keywords]
+            entries += [(kw, row.key, True) for kw in row.variants]
+        entries.sort(key=lambda e: -len(e[0]))
+        self._lookup = {}
+        parts = []
+        for i, (kw, key, variant) in enumerate(entries):
+            name = f"k{i}"
+            self._lookup[name] = (key, variant)
+            parts.append(f"(?P<{name}>" + r"[\s\W_]{0,3}".join(map(re.escape, kw)) + ")")
+        self._regex = re.compile("|".join(parts)) if parts else None
+
+    def find(self, text: str) -> list[tuple[int, int, str, bool]]:
+        """(start, end, row key, variant) for each label in ``text``, in order."""
+        if self._regex is None:
+            return []
+        out = []
+        for m in self._regex.finditer(text):
+            key, variant = self._lookup[m.lastgroup]
+            out.append((m.start(), m.end(), key, variant))
+        return out
+
+
+def value_runs(text: str) -> list[tuple[int, int, list[tuple[str, int]]]]:
+    """Runs of value tokens in running text: (start, end, [(token, offset)]).
+
+    Tokens inside a run are separated by whitespace only. A single digit right
+    before "." / "、" and a non-digit is a list number ("2.其他法律…"), not a value;
+    when it is glued to a run ("00000002.其他"), it is cut off the run.
+    """
+    runs = []
+    current: list[tuple[str, int]] = []
+    start = end = 0
+    pos = 0
+    for m in _ATOM.finditer(text):
+        atom, pos = m.group(), m.start()
+        if atom.isspace():
+            continue
+        is_number = atom[0].isdigit() or (len(atom) > 1 and atom[0] in "+-" and atom[1].isdigit())
+        is_na = not is_number and atom[0] in "/／—–―－-" and (pos == 0 or text[pos - 1].isspace() or current)
+        if is_number and _LIST_MARK.match(text, m.end()) and atom.isdigit():
+            if len(atom) > 1:
+                if not current:
+                    start = pos
+                current.append((atom[:-1], pos))
+                end = m.end() - 1
+            if current:
+                runs.append((start, end, current))
+            current = []
+            continue
+        if is_number or is_na:
+            if not current:
+                start = pos
+            current.append((atom, pos))
+            end = m.end()
+            continue
+        if current:
+            runs.append((start, end, current))
+            current = []
+    if current:
+        runs.append((start, end, current))
+    return runs
+
+
+def row_events(seg: Segment, matcher: KeywordMatcher):
+    """Events of one table row: its labels, then its value cells (attached)."""
+    cells = seg.cells or []
+    last_label = max((i for i, c in enumerate(cells) if c.text.strip() and not is_value_text(c.text)),
+                     default=-1)
+    label_text = "".join(nfkc(c.text) for c in cells[: last_label + 1] if not is_value_text(c.text))
+    found = matcher.find(label_text)
+    value_cells = cells[last_label + 1:]
+    if found:
+        yield Keys([(k, label_text[s:e], v) for s, e, k, v in found], label_text, seg.source)
+    if any(c.text.strip() for c in value_cells):
+        tokens = [Token(nfkc(c.text).strip(), {**seg.source, **c.source}) for c in value_cells]
+        yield Values(tokens, attached=bool(found), structured=True, source=seg.source)
+    elif found and value_cells:
+        # a labelled row whose value cells are all blank: blanks are NA, not a missing row
+        tokens = [Token("", {**seg.source, **c.source}) for c in value_cells]
+        yield Values(tokens, attached=True, structured=True, source=seg.source)
+
+
+def line_events(text: str, source: dict, matcher: KeywordMatcher, merge_text: list):
+    """Events of one paragraph line. Label-only lines are buffered in ``merge_text`` (wrapped labels)."""
+    line = nfkc(text)
+    if not line.strip():
+        yield from flush_text(merge_text, matcher)
+        if "\t" in line:            # an empty cell of a one-cell-per-line export
+            yield Values([Token("", source)], single_line=True, source=source)
+        else:
+            yield Break()
+        return
+    runs = value_runs(line)
+    if not runs:
+        merge_text.append((line, source))
+        return
+    yield from flush_text(merge_text, matcher)
+    if _only_values(line, runs):
+        tokens = [Token(t, {**source, "offset": o}) for _, _, toks in runs for t, o in toks]
+        yield Values(tokens, single_line=len(tokens) == 1, source=source)
+        return
+    found = matcher.find(line)
+    run_iter = iter(runs)
+    pending_run = next(run_iter, None)
+    keys_so_far: list = []
+    for i, (s, e, key, variant) in enumerate(found):
+        # runs that follow no label are narrative numbers: ignored
+        while pending_run and pending_run[0] < s:
+            pending_run = next(run_iter, None)
+        keys_so_far.append((key, line[s:e], variant))
+        next_label = found[i + 1][0] if i + 1 < len(found) else len(line)
+        if pending_run and pending_run[0] < next_label and _label_gap(line[e:pending_run[0]]):
+            yield Keys(keys_so_far, line[s:e], source)
+            toks = [Token(t, {**source, "offset": o}) for t, o in pending_run[2]]
+            yield Values(toks, attached=True, source=source)
+            keys_so_far = []
+            pending_run = next(run_iter, None)
+    if keys_so_far and not _SENTENCE_END.search(line):
+        # labels inside narrative sentences are not table rows
+        yield Keys(keys_so_far, line, source)
+
+
+def flush_text(merge_text: list, matcher: KeywordMatcher):
+    if not merge_text:
+        return
+    joined = "".join(t.strip() for t, _ in merge_text)
+    source = merge_text[0][1]
+    merge_text.clear()
+    found = matcher.find(joined)
+    if found and not (_SENTENCE_END.search(joined) and len(joined) > 80):
+        yield Keys([(k, joined[s:e], v) for s, e, k, v in found], joined, source)
+
+
+def _only_values(line: str, runs) -> bool:
+    rest = line
+    for s, e, _ in reversed(runs):
+        rest = rest[:s] + rest[e:]
+    return not rest.strip()
+
+
+def _label_gap(gap: str) -> bool:
+    return len(gap) <= _MAX_LABEL_GAP and not any(ch.isdigit() for ch in gap) and not _SENTENCE_END.search(gap)
+
+
+def region_events(segments: list[Segment], matcher: KeywordMatcher):
+    """The event stream of a table region, in document order."""
+    merge_text: list = []
+    for seg in segments:
+        if seg.cells is not None:
+            yield from flush_text(merge_text, matcher)
+            yield Break()
+            yield from row_events(seg, matcher)
+            yield Break()
+        else:
+            yield from line_events(seg.text, seg.source, matcher, merge_text)
+    yield from flush_text(merge_text, matcher)
+
+
+def merged(events):
+    """Join consecutive one-value lines (one cell per line) into one group per row."""
+    group: Values | None = None
+    for ev in events:
+        if isinstance(ev, Values) and ev.single_line and not ev.attached:
+            if group is None:
+                group = Values(list(ev.tokens), source=ev.source)
+            else:
+                group.tokens.extend(ev.tokens)
+            continue
+        if group is not None:
+            if any(t.raw for t in group.tokens):
+                yield group
+            group = None
+        yield ev
+    if group is not None and any(t.raw for t in group.tokens):
+        yield group
+
