@@ -9,6 +9,7 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 
 from .api import load, load_many
+from .checks import check
 from .errors import GovauditError, ParseWarning, ReadError, StoreConflict, UnsupportedFormat
 from .report import Corpus, Report
 
@@ -19,5 +20,5 @@ except PackageNotFoundError:  # running from a source tree
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["load", "load_many", "Report", "Corpus", "GovauditError", "ReadError", "UnsupportedFormat",
+__all__ = ["load", "load_many", "check", "Report", "Corpus", "GovauditError", "ReadError", "UnsupportedFormat",
            "StoreConflict", "ParseWarning", "__version__"]

@@ -20,12 +20,15 @@ def load(path: str | os.PathLike) -> Report:
     path = Path(path)
     doc = readers.read(path)
     try:
-        return parse(doc)
+        report = parse(doc)
     except GovauditError:
         raise
     except Exception as e:  # a parser bug must not crash a batch; say which file
         log.exception("parse failed for %s", path)
         raise ReadError(path, f"解析时出错（{type(e).__name__}: {e}）") from e
+    if not report.meta["sections_found"] and not report.meta["tables_found"] and not report.meta.get("not_text"):
+        raise ReadError(path, "不是政府信息公开工作年度报告（没有找到任何部分标题或统计表）")
+    return report
 
 
 def report_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NA_MARKERS = frozenset({"", "/", "／", "\\", "—", "——", "-", "--", "－", "–", "―", "无", "空", "×", "x", "X", "*"})
+NA_MARKERS = frozenset({"", "/", "／", "\\", "—", "——", "-", "--", "－", "–", "―", "无", "空", "×"})
 
 _NUMBER = re.compile(r"^([+\-−－]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元|件|条|笔|个|项|次|人次|%)?$")
 

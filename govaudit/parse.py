@@ -487,6 +487,10 @@ def parse(doc: Document) -> "Report":
     requests = _parse_requests(body("requests"), template, warnings, provenance, deviations)
     appeals = _parse_appeals(body("appeals"), warnings, provenance)
     meta["sections_found"] = [k for k in T.SECTION_KEYS if k in found]
+    meta["tables_found"] = [t for t in ("active", "requests", "appeals")
+                            if any(p[0] == t for p in provenance)
+                            or any(w["table"] == t and w["code"] not in ("row-missing", "table-missing")
+                                   for w in warnings)]
     return Report(meta=meta, active=active, requests=requests, appeals=appeals, sections=sections,
                   warnings=warnings, provenance=provenance, label_deviations=deviations, text=text,
                   section_order=[k for k in sorted(found, key=found.get)])

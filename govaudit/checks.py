@@ -1,0 +1,125 @@
+"""Running the rules: ``check(report_or_corpus, previous=...)`` and the CLI's file handling/output."""
+from __future__ import annotations
+
+import fnmatch
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .api import load_many
+from .report import Corpus, Report
+from .rules import registry
+from .rules.finding import FINDING_COLUMNS, Context, to_frame
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.DataFrame:
+    """Findings of a Report or Corpus as a DataFrame with DESIGN.md's finding columns.
+
+    ``previous``: last year's reports (a Report, a Corpus, or a directory) to pair by agency;
+    inside a corpus, last year's report of the same agency is paired automatically.
+    ``select``/``skip``: rule ids or glob patterns ("T3-*").
+    """
+    reports = [obj] if isinstance(obj, Report) else list(obj)
+    prior = _as_reports(previous)
+    everything = reports + [p for p in prior if p not in reports]
+    rules = [r for r in registry.all_rules() if _wanted(r.id, select, skip)]
+    findings = []
+    for report in reports:
+        last = _previous_of(report, everything)
+        ctx = Context(report, previous=last, corpus=reports, settings=settings or {})
+        for rule in rules:
+            if rule.scope == "cross-year" and last is None:
+                continue
+            if rule.scope == "corpus" and len(reports) < 2:
+                continue
+            findings.extend(rule.func(ctx))
+    df = to_frame(findings)
+    if not df.empty:
+        df = df.drop_duplicates("id").sort_values(
+            ["report", "severity", "rule"], key=lambda s: s.map(_SEVERITY_ORDER) if s.name == "severity" else s,
+            kind="stable").reset_index(drop=True)
+    return df
+
+
+def _wanted(rule_id, select, skip) -> bool:
+    if select and not any(fnmatch.fnmatch(rule_id, p) for p in select):
+        return False
+    return not (skip and any(fnmatch.fnmatch(rule_id, p) for p in skip))
+
+
+def _as_reports(previous) -> list[Report]:
+    if previous is None:
+        return []
+    if isinstance(previous, Report):
+        return [previous]
+    if isinstance(previous, Corpus):
+        return list(previous)
+    if isinstance(previous, (str, Path)):
+        return list(load_many(previous, progress=False))
+    return list(previous)
+
+
+def _previous_of(report: Report, pool: list[Report]) -> Report | None:
+    if report.year is None or not report.agency:
+        return None
+    return next((p for p in pool if p.agency == report.agency and p.year == report.year - 1), None)
+
+
+def check_paths(paths, previous=None, progress=True) -> tuple[pd.DataFrame, list[dict]]:
+    """Load files/directories, check them, and return (findings, unreadable files)."""
+    corpus = load_many(paths, progress=progress)
+    return check(corpus, previous=previous), corpus.errors
+
+
+def write_findings(df: pd.DataFrame, fmt: str, out: str | None):
+    """Write findings as a table, JSON, CSV or Excel (to ``out`` or stdout)."""
+    if fmt == "xlsx":
+        from .exports import write_excel
+        if not out:
+            raise SystemExit("govaudit: --format xlsx 需要 --out 文件名")
+        write_excel(df, out)
+        return
+    if fmt == "json":
+        text = json.dumps([_jsonable(r) for r in df.to_dict("records")], ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "csv":
+        text = _csv_safe(df).to_csv(index=False)
+    else:
+        text = _table(df)
+    if out:
+        Path(out).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _jsonable(record: dict) -> dict:
+    return {k: (None if v is None or (isinstance(v, float) and v != v) else
+                v.item() if hasattr(v, "item") else v) for k, v in record.items()}
+
+
+def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Text starting with = + - @ would be a formula in Excel: prefix a quote (OWASP CSV injection)."""
+    def safe(v):
+        return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+    return df.apply(lambda s: s.map(safe))
+
+
+def _table(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "未发现问题。\n"
+    names = {"error": "错误", "warning": "警告", "info": "提示"}
+    lines = []
+    for report, group in df.groupby("report", sort=False):
+        lines.append(f"\n{report}（{group['source'].iloc[0]}）")
+        for f in group.itertuples():
+            where = " ".join(x for x in (f.table, f.row, f.column, f.section) if x)
+            lines.append(f"  [{names.get(f.severity, f.severity)}] {f.rule} {where}: {f.message}")
+    counts = df["severity"].value_counts()
+    lines.append("\n合计：" + "，".join(f"{names[s]} {counts.get(s, 0)} 条" for s in ("error", "warning", "info")))
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["check", "check_paths", "write_findings", "FINDING_COLUMNS"]

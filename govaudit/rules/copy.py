@@ -1,0 +1,49 @@
+"""Copy across units of the same year, and text left over from another unit or field."""
+from __future__ import annotations
+
+import re
+
+from .. import template as T
+from ..numbers import nfkc
+from .registry import rule
+from .similarity import similarity
+
+CROSS_UNIT_THRESHOLD = 0.8
+_MIN_SECTION_CHARS = 80
+_GRASSROOTS = re.compile(r"(?:乡|镇|街道|街道办事处|办事处)$")
+_FOREIGN_SELF = re.compile(r"我(县|市|区|省|局|委|厅|院)(?![\u4e00-\u9fff]{0,1}(?:委|政府)?(?:要求|部署|统一))")
+
+
+@rule("C-CROSS-UNIT", severity="warning", category="copy", scope="corpus", title="正文与同年度其他单位报告高度雷同",
+      basis="法治蓝皮书：“一些年报出现大范围的跨区域抄袭”；怀化市通知：内容雷同将追究责任")
+def c_cross_unit(ctx):
+    """A text section ≥ 80 % similar to the same section of another unit's report of the same year."""
+    r = ctx.report
+    for other in ctx.corpus:
+        if other is r or other.year != r.year or other.agency == r.agency:
+            continue
+        for key in ("overview", "problems"):
+            a, b = r.sections.get(key, ""), other.sections.get(key, "")
+            if min(len(a), len(b)) < _MIN_SECTION_CHARS:
+                continue
+            s = similarity(a, b)
+            if s >= CROSS_UNIT_THRESHOLD:
+                title = next(x.title for x in T.SECTIONS if x.key == key)
+                yield ctx.find("C-CROSS-UNIT", f"“{title}”部分与{other.agency}同年度报告相似度{s:.0%}",
+                               section=key, expected=f"<{CROSS_UNIT_THRESHOLD:.0%}", actual=f"{s:.0%}",
+                               evidence=f"对照：{other.meta.get('source', '')}", where=other.agency or "")
+
+
+@rule("C-FOREIGN-NAME", severity="warning", category="copy", title="乡镇、街道报告以其他层级或部门的口吻叙述（“我县”“我局”）",
+      basis="由文意推出：沿用其他单位报告的文字")
+def c_foreign_name(ctx):
+    """A township or sub-district report speaks as a county/city/bureau ("我县的防震减灾工作")."""
+    r = ctx.report
+    if not r.agency or not _GRASSROOTS.search(r.agency):
+        return
+    for key, text in r.sections.items():
+        for m in _FOREIGN_SELF.finditer(nfkc(text)):
+            quote = nfkc(text)[max(0, m.start() - 20): m.end() + 20].replace("\n", " ")
+            yield ctx.find("C-FOREIGN-NAME", f"{r.agency}的报告中出现“{m.group()}”，疑似沿用其他单位的报告文字",
+                           section=key, expected=f"以{r.agency}的口吻", actual=m.group(), evidence=f"原文：“…{quote}…”",
+                           where=str(m.start()))

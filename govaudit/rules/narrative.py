@@ -1,0 +1,195 @@
+"""Narrative versus table. Each rule first checks that the sentence is about the same quantity.
+
+Warnings by default; errors only for "none" versus "some" contradictions (the competitor's
+text checks had to be switched off for noise; these stay narrow on purpose).
+"""
+from __future__ import annotations
+
+import re
+
+from ..numbers import nfkc
+from ._util import fmt, total
+from .registry import rule
+
+_GAP = r"[^。；;，,\d]{0,%d}?"
+_N = r"(\d+)\s*(?:件|条|个|宗|次)"
+_NOT_THIS_YEAR = re.compile(r"上年|去年|结转|累计|历年|以来")
+
+
+def _narrative(r) -> str:
+    """Text outside the tables: 总体情况 plus the prose around the tables."""
+    return nfkc("\n".join(r.sections.get(k, "") for k in ("overview", "requests", "appeals", "other")))
+
+
+def _sentences(text: str):
+    for s in re.split(r"[。；;\n]", text):
+        if s.strip():
+            yield s.strip()
+
+
+def _first(patterns, text, exclude=None):
+    for s in _sentences(text):
+        for p in patterns:
+            m = p.search(s)
+            if m and not (exclude and exclude.search(s[:m.start(1)])):
+                return int(m.group(1)), s
+    return None, None
+
+
+_NEW = (re.compile(r"(?:收到|接到|受理|新收)" + _GAP % 16 + r"(?:政府信息公开|依申请公开)" + _GAP % 8 + r"(?:申请|事项)"
+                   + _GAP % 6 + _N),
+        re.compile(r"(?:收到|接到|受理|新收)" + _GAP % 4 + _N + _GAP % 14 + r"(?:政府信息公开|依申请公开|公开政府信息)"
+                   + _GAP % 4 + r"申请"))
+_NONE_REQ = re.compile(r"(?:未|没有)(?:接到|收到|受理|发生)[^。；;，,\d]{0,10}?"
+                       r"(?:政府信息公开申请|依申请公开(?:申请|事项)?|申请公开|公开申请)(?![^。；;，,]{0,4}(?:收费|处理费))")
+_CARRY_IN = (re.compile(r"上年(?:度)?(?:结转|转接|结余)" + _GAP % 12 + _N),)
+_CARRY_OUT = (re.compile(r"(?:结转下一?年度?|转下一?年度|结转至下一?年度?)" + _GAP % 12 + _N),)
+_REVIEW = (re.compile(r"行政复议" + r"(?:案件|申请|数)?(?:为|共)?" + r"\s*" + _N),)
+_SUIT = (re.compile(r"行政诉讼" + r"(?:案件|类案件|数)?(?:为|共)?" + r"\s*" + _N),)
+_NONE_APPEAL = re.compile(r"(?:未发生|没有发生|未收到|无)[^。；;，,\d]{0,14}?(行政复议|行政诉讼)"
+                          r"(?![^。；;，,]{0,6}(?:被纠|纠错|败诉|被撤销))")
+
+
+def _req_total(r, key):
+    return r.value("requests", key, "total")
+
+
+@rule("N-NONE-REQ", severity="error", category="narrative", title="正文称未收到申请，表三却有新收申请",
+      basis="广东省粤办函〔2010〕249号通报“数据失准”；正文与表三应一致")
+def n_none_req(ctx):
+    """Text says no 政府信息公开申请 were received, but 表三 一（总计） > 0."""
+    r = ctx.report
+    new = _req_total(r, "new_received")
+    if not new:
+        return
+    for s in _sentences(_narrative(r)):
+        m = _NONE_REQ.search(s)
+        if m and not _NOT_THIS_YEAR.search(s[:m.start()]):
+            yield ctx.find("N-NONE-REQ", f"正文称“{s[:60]}”，但表三本年新收申请总计为{fmt(new)}件",
+                           table="requests", row="new_received", column="total", expected=0, actual=new,
+                           evidence=f"原文：“{s[:80]}”")
+            return
+
+
+@rule("N-T3-NEW", severity="warning", category="narrative", title="正文所述新收申请件数与表三不一致",
+      basis="正文与表三应一致（同一数量）")
+def n_t3_new(ctx):
+    """“收到…申请 N 件” = 表三 一、本年新收 总计 (error when one of them is 0 and the other is not)."""
+    r = ctx.report
+    table = _req_total(r, "new_received")
+    said, sentence = _first(_NEW, _narrative(r), exclude=_NOT_THIS_YEAR)
+    if said is None or table is None or said == table:
+        return
+    carried = _req_total(r, "carried_over")
+    if carried is not None and said == table + carried:
+        return          # the text counted 一+二 ("共办理")
+    severity = "error" if (said == 0) != (table == 0) else None
+    yield ctx.find("N-T3-NEW", f"正文称新收申请{said}件，表三“一、本年新收”总计为{fmt(table)}件",
+                   table="requests", row="new_received", column="total", expected=said, actual=table,
+                   evidence=f"原文：“{sentence[:80]}”", severity=severity)
+
+
+@rule("N-T3-CARRY", severity="warning", category="narrative", title="正文所述结转件数与表三不一致",
+      basis="正文与表三应一致（同一数量）")
+def n_t3_carry(ctx):
+    """“上年结转 N 件” = 表三 二 总计; “结转下年度 N 件” = 表三 四 总计."""
+    r = ctx.report
+    text = _narrative(r)
+    for patterns, key, name in ((_CARRY_IN, "carried_over", "上年结转"), (_CARRY_OUT, "carried_forward", "结转下年度")):
+        said, sentence = _first(patterns, text)
+        table = _req_total(r, key)
+        if said is None or table is None or said == table:
+            continue
+        yield ctx.find("N-T3-CARRY", f"正文称{name}{said}件，表三为{fmt(table)}件", table="requests", row=key,
+                       column="total", expected=said, actual=table, evidence=f"原文：“{sentence[:80]}”")
+
+
+_RESULTS = (
+    ("予以公开", r"(?:予以公开|同意公开)", ("granted",)),
+    ("部分公开", r"部分公开", ("partly_granted",)),
+    ("不予公开", r"不予公开", tuple(f"denied_{k}" for k in ("state_secret", "prohibited", "safety_stability",
+                                                       "third_party", "internal_affairs", "process_info",
+                                                       "enforcement_file", "inquiry"))),
+    ("无法提供", r"无法提供", ("unable_not_held", "unable_needs_creation", "unable_unclear")),
+    ("不予处理", r"不予处理", ("declined_petition", "declined_repeated", "declined_publication",
+                          "declined_excessive", "declined_confirmation")),
+)
+
+
+@rule("N-T3-RESULTS", severity="warning", category="narrative", title="正文所述办理结果件数与表三不一致",
+      basis="正文与表三应一致（同一数量）")
+def n_t3_results(ctx):
+    """“予以公开 a 件、部分公开 b 件、不予公开 c 件…” = the matching 表三 rows (c = Σ（三）…)."""
+    r = ctx.report
+    text = _narrative(r)
+    for name, pattern, rows in _RESULTS:
+        said, sentence = _first((re.compile(pattern + r"(?:答复|的|了|申请)?" + _GAP % 3 + r"(\d+)\s*件"),), text)
+        if said is None:
+            continue
+        table = total(_req_total(r, k) for k in rows if k in r.requests.index)
+        if table is None or said == table:
+            continue
+        yield ctx.find("N-T3-RESULTS", f"正文称{name}{said}件，表三对应各项合计为{fmt(table)}件", table="requests",
+                       row=rows[0], column="total", expected=said, actual=table, evidence=f"原文：“{sentence[:80]}”",
+                       where=name)
+
+
+@rule("N-T4-COUNTS", severity="warning", category="narrative", title="正文所述行政复议、行政诉讼件数与表四不一致",
+      basis="正文与表四应一致（同一数量）")
+def n_t4_counts(ctx):
+    """“行政复议 N 件” = 表四 行政复议 总计; “行政诉讼 M 件” = 直接起诉 + 复议后起诉 总计."""
+    r = ctx.report
+    text = _narrative(r)
+    review = r.value("appeals", "review", "total")
+    suits = total(r.value("appeals", k, "total") for k in ("suit_direct", "suit_after_review"))
+    for patterns, table, row, name in ((_REVIEW, review, "review", "行政复议"), (_SUIT, suits, "suit_direct", "行政诉讼")):
+        said, sentence = _first(patterns, text)
+        if said is None or table is None or said == table:
+            continue
+        yield ctx.find("N-T4-COUNTS", f"正文称{name}{said}件，表四为{fmt(table)}件", table="appeals", row=row,
+                       column="total", expected=said, actual=table, evidence=f"原文：“{sentence[:80]}”")
+
+
+@rule("N-NONE-APPEAL", severity="error", category="narrative", title="正文称未发生行政复议/诉讼，表四却有案件",
+      basis="正文与表四应一致")
+def n_none_appeal(ctx):
+    """Text says there was no 行政复议/行政诉讼, but a 表四 总计 > 0."""
+    r = ctx.report
+    review = r.value("appeals", "review", "total")
+    suits = [r.value("appeals", k, "total") for k in ("suit_direct", "suit_after_review")]
+    for s in _sentences(_narrative(r)):
+        for m in _NONE_APPEAL.finditer(s):
+            if m.group(1) == "行政复议" and review:
+                yield ctx.find("N-NONE-APPEAL", f"正文称“{s[:50]}”，但表四行政复议总计为{fmt(review)}件",
+                               table="appeals", row="review", column="total", expected=0, actual=review,
+                               evidence=f"原文：“{s[:80]}”")
+                return
+            if m.group(1) == "行政诉讼" and any(suits):
+                yield ctx.find("N-NONE-APPEAL", f"正文称“{s[:50]}”，但表四行政诉讼总计为{fmt(sum(v or 0 for v in suits))}件",
+                               table="appeals", row="suit_direct", column="total", expected=0,
+                               actual=sum(v for v in suits if v), evidence=f"原文：“{s[:80]}”")
+                return
+
+
+_WHOLE = re.compile(r"(?:发布|公开)[^。；;\d]{0,14}?信息\s*(\d+)\s*条")
+_PART = re.compile(r"(?:其中|领域|方面)[^。；;\d]{0,24}?(?:发布|公开)[^。；;\d]{0,14}?(\d+)\s*条")
+
+
+@rule("N-TEXT-SELF", severity="warning", category="narrative", title="正文数字自相矛盾（部分大于整体）",
+      basis="由文意推出：分项数不应大于总数")
+def n_text_self(ctx):
+    """Within one paragraph: a part ("其中/在…领域 公开 M 条") larger than the whole stated before it."""
+    r = ctx.report
+    for key, text in r.sections.items():
+        for para in nfkc(text).split("\n"):
+            whole = _WHOLE.search(para)
+            if not whole:
+                continue
+            n = int(whole.group(1))
+            for m in _PART.finditer(para, whole.end()):
+                part = int(m.group(1))
+                if part > n:
+                    quote = para[whole.start(): m.end()]
+                    yield ctx.find("N-TEXT-SELF", f"正文先称发布信息{n}条，后称其中一部分为{part}条，分项大于总数",
+                                   section=key, expected=f"≤{n}", actual=part,
+                                   evidence=f"原文：“{quote[:120]}”", where=str(m.start()))

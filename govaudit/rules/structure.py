@@ -1,0 +1,166 @@
+"""Structure and template: sections, tables, rows, labels, title, statistics period."""
+from __future__ import annotations
+
+import re
+
+from .. import template as T
+from ..numbers import NA_MARKERS
+from ._util import fmt, row
+from .registry import rule
+
+_PARSE_CODES = {"ambiguous-digits", "no-values", "orphan-values", "stray-number", "not-a-number",
+                "pdf-disagree", "page-unread"}
+
+
+@rule("S-TEMPLATE-VERSION", severity="error", category="structure", title="报告应使用与年度相符的模板",
+      basis="2021年及以后适用国办公开办函〔2021〕30号；2019、2020年适用国办公开办函〔2019〕60号（按表二列名判断）")
+def s_template_version(ctx):
+    """The template (detected by table 二's column markers) matches the report year."""
+    r = ctx.report
+    if r.year is None:
+        return
+    expected = "2021" if r.year >= 2021 else "2019" if r.year >= 2019 else None
+    if expected and r.meta.get("template_detected_by") == "columns" and r.template != expected:
+        yield ctx.find("S-TEMPLATE-VERSION",
+                       f"{r.year}年度报告的表二使用了{r.template}版模板的列（应使用{expected}版："
+                       f"{'国办公开办函〔2021〕30号' if expected == '2021' else '国办公开办函〔2019〕60号'}）",
+                       table="active", expected=expected, actual=r.template)
+    if r.year >= 2021 and "other" in r.requests.index:
+        yield ctx.find("S-TEMPLATE-VERSION", "表三“（六）其他处理”仍为旧模板的一行，2021版模板应分为3个子项",
+                       table="requests", row="other", expected="（六）分3项", actual="（六）1行", severity="warning")
+
+
+@rule("S-SIX-SECTIONS", severity="error", category="structure", title="报告应包含六个部分",
+      basis="条例第五十条；国办公开办函〔2021〕30号：“不能遗漏，也不宜泛化”")
+def s_six_sections(ctx):
+    """All six parts present: 总体情况 … 其他需要报告的事项."""
+    r = ctx.report
+    for s in T.SECTIONS:
+        if s.key not in r.meta.get("sections_found", []):
+            yield ctx.find("S-SIX-SECTIONS", f"缺少第{s.number}部分“{s.title}”（未找到该标题）",
+                           section=s.key, expected=f"{s.number}、{s.title}", actual="缺失")
+
+
+@rule("S-TABLES-PRESENT", severity="error", category="structure", title="表二、表三、表四均应列出",
+      basis="模板在任何情况下都列出三张统计表，数值为0也应填报")
+def s_tables_present(ctx):
+    """表二/表三/表四 are printed as tables even when everything is 0."""
+    r = ctx.report
+    for table in ("active", "requests", "appeals"):
+        if table not in r.meta.get("tables_found", ()):
+            yield ctx.find("S-TABLES-PRESENT", f"未找到{T.TABLE_NAMES[table]}（{T.appeals_table().title if table == 'appeals' else ''}"
+                           .replace("（）", "") + "的数据", table=table, expected="表格", actual="缺失")
+
+
+@rule("S-ROWS", severity="warning", category="structure", title="表格行应与模板一致（缺行、并行、多出数值）",
+      basis="由模板推出：表三2021版25行、2019版23行，每行7列；表四15列")
+def s_rows(ctx):
+    """Missing rows and rows with more or fewer numbers than the template's columns."""
+    r = ctx.report
+    for w in r.warnings:
+        if w["code"] == "row-missing":
+            yield ctx.find("S-ROWS", w["message"], table=w["table"], row=w["row"], expected="有此行", actual="缺失")
+        elif w["code"] == "count-mismatch":
+            yield ctx.find("S-ROWS", w["message"] + "（可能多出或缺少一列）", table=w["table"], row=w["row"],
+                           evidence=f"原文：“{w.get('quote', '')}”", actual=w.get("quote"))
+
+
+@rule("P-PARSE", severity="warning", category="parse", title="未能读取的内容（需人工核对原文）",
+      basis="不猜测数值：无法确定归属或拆分的数字不取值")
+def p_parse(ctx):
+    """Everything the reader or parser could not read, so it is never silently dropped."""
+    r = ctx.report
+    for i, w in enumerate(r.warnings):
+        if w["code"] in _PARSE_CODES:
+            yield ctx.find("P-PARSE", w["message"], table=w["table"], row=w["row"], column=w["column"],
+                           evidence=f"原文：“{w.get('quote', '')}”" if w.get("quote") else "", where=f"{w['code']}{i}")
+
+
+@rule("S-BLANK-CELLS", severity="warning", category="structure", title="统计表中有空白或“/”单元格",
+      basis="模板要求填报数值，无数据应填0；空白不等于0，本工具不作0处理")
+def s_blank_cells(ctx):
+    """Blank, "/", "—" or "无" in 表三/表四 cells (kept as NA, reported here)."""
+    r = ctx.report
+    for table in ("requests", "appeals"):
+        df = r.table(table)
+        for k in df.index:
+            blanks = [c for c in df.columns
+                      if r.value(table, k, c) is None
+                      and (r.provenance.get((table, k, c)) or {}).get("raw", "?").strip() in NA_MARKERS]
+            if blanks:
+                names = "、".join(T.column_label(table, c) for c in blanks)
+                yield ctx.find("S-BLANK-CELLS", f"{T.TABLE_NAMES[table]}“{row(table, k)}”行的{names}列为空白或“/”，"
+                               "应填报数值（无则填0）", table=table, row=k, column=blanks[0] if len(blanks) == 1 else "",
+                               expected="数值", actual="空白")
+
+
+@rule("S-SEC5-CONTENT", severity="warning", category="structure", title="第五部分应写明存在的问题和改进情况",
+      basis="条例第五十条第（四）项“存在的主要问题及改进情况”")
+def s_sec5_content(ctx):
+    """五 is not empty, not "无", not too short, and names measures (改进/下一步/措施)."""
+    r = ctx.report
+    text = r.sections.get("problems")
+    if text is None:
+        return
+    compact = re.sub(r"\s+", "", text)
+    if len(compact) < 30 or compact in ("无", "无。"):
+        yield ctx.find("S-SEC5-CONTENT", f"第五部分内容过少（{len(compact)}字），未写明存在的问题及改进情况",
+                       section="problems", expected="问题及改进情况", actual=compact[:30])
+    elif not re.search(r"改进|下一步|措施|整改|加强|将", compact):
+        yield ctx.find("S-SEC5-CONTENT", "第五部分未写明改进措施", section="problems", expected="改进情况", actual="无")
+
+
+@rule("S-TITLE", severity="warning", category="structure", title="标题应为“机关全称+年份+政府信息公开工作年度报告”",
+      basis="莆田市2010年通报：“将题目‘年度报告’写成‘工作报告’”")
+def s_title(ctx):
+    """Title names the agency and year and says 政府信息公开工作年度报告."""
+    r = ctx.report
+    title = re.sub(r"\s+", "", r.meta.get("title") or "")
+    if not title:
+        yield ctx.find("S-TITLE", "未识别到报告标题", section="overview", expected="标题", actual="缺失")
+        return
+    if "年度报告" not in title:
+        yield ctx.find("S-TITLE", f"标题“{title}”未写“年度报告”", section="overview",
+                       expected="政府信息公开工作年度报告", actual=title)
+    elif r.year is None or not r.agency:
+        yield ctx.find("S-TITLE", f"标题“{title}”未写明机关名称或年度", section="overview",
+                       expected="机关全称+年份", actual=title)
+
+
+@rule("S-STAT-PERIOD", severity="warning", category="structure", title="统计期限应与报告年度一致",
+      basis="DB51/T 2660—2019 §2.1：“年度报告统计时间段为上一年度1月1日至12月31日”")
+def s_stat_period(ctx):
+    """The statement of the statistics period names the report year."""
+    r = ctx.report
+    period = r.meta.get("stat_period")
+    if not period or r.year is None:
+        return
+    start_year = int(period[:4])
+    if start_year != r.year:
+        yield ctx.find("S-STAT-PERIOD", f"统计期限写为{start_year}年1月1日至12月31日，与报告年度{r.year}年不符",
+                       section="overview", expected=f"{r.year}年", actual=f"{start_year}年")
+
+
+_PLACEHOLDER = re.compile(r"(?<![A-Za-z])(?:XX|xx(?=年|月|日|单位|局))(?![A-Za-z])|××|(?:20|19)[0-9]?[xX×]{1,2}年|"
+                          r"（单位名称）|\(单位名称\)|此处填写|请填写|【填写")
+
+
+@rule("C-PLACEHOLDER", severity="error", category="copy", title="残留模板占位文字（XX、××、202X、此处填写）",
+      basis="由模板推出：占位文字未替换说明报告未认真编制")
+def c_placeholder(ctx):
+    """Leftover template placeholders in the text."""
+    r = ctx.report
+    for m in _PLACEHOLDER.finditer(r.text):
+        quote = r.text[max(0, m.start() - 15): m.end() + 15].replace("\n", " ")
+        yield ctx.find("C-PLACEHOLDER", f"正文残留占位文字“{m.group()}”", expected="实际内容", actual=m.group(),
+                       evidence=f"原文：“…{quote}…”", where=str(m.start()))
+
+
+@rule("F-LABEL-EDIT", severity="info", category="formatting", title="表格标签与模板官方措辞不一致",
+      basis="由模板推出：行列标签应使用官方措辞")
+def f_label_edit(ctx):
+    """A row or column label recognised only through a typo or variant."""
+    r = ctx.report
+    for d in r.label_deviations:
+        yield ctx.find("F-LABEL-EDIT", f"{T.TABLE_NAMES[d['table']]}标签“{d['found']}”与模板“{d['official']}”不一致",
+                       table=d["table"], row=d["row"], column=d["column"], expected=d["official"], actual=d["found"])

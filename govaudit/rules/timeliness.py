@@ -1,0 +1,42 @@
+"""Timeliness and metadata: publication deadline, image-only documents."""
+from __future__ import annotations
+
+from datetime import date
+
+from .registry import rule
+
+# 条例第四十九条: departments by 1月31日, a government's own report by 3月31日. Local notices differ:
+# override with settings={"deadline": {"department": (1, 31), "government": (3, 31)}}.
+DEFAULT_DEADLINES = {"department": (1, 31), "government": (3, 31)}
+
+
+def unit_type(agency: str) -> str:
+    return "government" if agency.endswith(("人民政府", "政府")) else "department"
+
+
+@rule("M-DEADLINE", severity="error", category="timeliness", title="年度报告应按期公布",
+      basis="条例第四十九条：县级以上人民政府部门每年1月31日前公布；本级政府年度报告3月31日前公布")
+def m_deadline(ctx):
+    """Publication date (when the document states one) is on or before the deadline."""
+    r = ctx.report
+    published = r.meta.get("publication_date")
+    if not published or r.year is None:
+        return
+    if isinstance(published, str):
+        published = date.fromisoformat(published[:10])
+    kind = unit_type(r.agency or "")
+    month, day = {**DEFAULT_DEADLINES, **ctx.settings.get("deadline", {})}[kind]
+    deadline = date(r.year + 1, month, day)
+    if published > deadline:
+        yield ctx.find("M-DEADLINE", f"报告于{published:%Y年%m月%d日}公布，晚于{deadline:%Y年%m月%d日}的期限",
+                       expected=deadline.isoformat(), actual=published.isoformat())
+
+
+@rule("M-NOT-TEXT", severity="warning", category="timeliness", title="报告为图片或扫描件，无法读取文字",
+      basis="法治蓝皮书评估：“个别评估对象年度报告可获取性不强”")
+def m_not_text(ctx):
+    """The document has no text layer (image-only or scanned): nothing could be checked."""
+    r = ctx.report
+    if r.meta.get("not_text"):
+        yield ctx.find("M-NOT-TEXT", "报告没有文字层（图片或扫描件），无法核对任何数据，请人工审核",
+                       expected="可读取的文字", actual="图片/扫描件")

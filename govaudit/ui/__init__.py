@@ -1,0 +1,1 @@
+"""ipywidgets components for the Voila workbench; notebooks only wire them together."""
