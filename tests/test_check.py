@@ -1,0 +1,178 @@
+"""The rules on the samples (real problems found, clean reports clean) and on mutants with one defect each."""
+import pytest
+
+import govaudit
+from conftest import SAMPLES, sample
+
+
+def _findings(path):
+    return govaudit.check(govaudit.load(path))
+
+
+def _rules(df, severity=None):
+    if severity:
+        df = df[df["severity"] == severity]
+    return sorted(set(df["rule"]))
+
+
+def test_samples_real_problems_are_found_at_their_place():
+    f = govaudit.check(govaudit.load_many(SAMPLES, progress=False))
+    by = {r: set(zip(g["rule"], g["table"], g["row"], g["section"])) for r, g in f.groupby("agency")}
+    assert ("N-TEXT-SELF", "", "", "overview") in by["鲁山县琴台街道办事处"]
+    assert ("F-LABEL-EDIT", "active", "", "") in by["鲁山县琴台街道办事处"]
+    assert ("C-FOREIGN-NAME", "", "", "problems") in by["鲁山县库区乡"]
+    assert ("S-ROWS", "appeals", "", "") in by["天坛街道办事处"]
+
+
+@pytest.mark.parametrize("name", ["weidong-guanghualu-street-2024.txt", "qufu-shizhuang-street-2024.txt"])
+def test_clean_samples_have_no_finding(name):
+    assert _findings(sample(name)).empty
+
+
+def test_no_sample_has_an_error_finding():
+    f = govaudit.check(govaudit.load_many(SAMPLES, progress=False))
+    assert f[f["severity"] == "error"].empty
+
+
+def test_finding_ids_are_stable_and_independent_of_file_bytes(tmp_path):
+    text = sample("jiyuan-tiantan-street-2024.txt").read_text(encoding="utf-8")
+    p = tmp_path / "copy.txt"
+    p.write_text(text + "\n\n", encoding="utf-8")
+    a, b = _findings(sample("jiyuan-tiantan-street-2024.txt")), _findings(p)
+    assert list(a["id"]) == list(b["id"]) and len(a)
+
+
+# --- mutants: one injected defect -> exactly that finding, nothing new at error severity ------------
+
+def _mutant(tmp_path, base, old, new, count=1):
+    text = sample(base).read_text(encoding="utf-8")
+    assert text.count(old) >= 1, old
+    p = tmp_path / f"mutant-{base}"
+    p.write_text(text.replace(old, new, count), encoding="utf-8")
+    return p
+
+
+def _new_errors(mutant_findings, base):
+    before = set(_findings(sample(base))["id"])
+    return mutant_findings[~mutant_findings["id"].isin(before)]
+
+
+def test_mutant_changed_cell_breaks_balance_and_row_total(tmp_path):
+    # 天坛: 一、本年新收 自然人 4 -> 6 (总计 stays 4)
+    p = _mutant(tmp_path, "jiyuan-tiantan-street-2024.txt", "一、本年新收政府信息公开申请数量\t\t4",
+                "一、本年新收政府信息公开申请数量\t\t6")
+    new = _new_errors(_findings(p), "jiyuan-tiantan-street-2024.txt")
+    got = set(zip(new["rule"], new["row"], new["column"]))
+    assert got == {("T3-BALANCE", "total_processed", "natural_person"),
+                   ("T3-ROW-TOTAL", "new_received", "total")}
+    bal = new[new["rule"] == "T3-BALANCE"].iloc[0]
+    assert (bal["expected"], bal["actual"]) == (7, 5)
+
+
+def test_mutant_broken_result_total(tmp_path):
+    p = _mutant(tmp_path, "jiyuan-tiantan-street-2024.txt", "(七) 总计\t\t5\t0\t0\t0\t0\t0\t5",
+                "(七) 总计\t\t5\t0\t0\t0\t0\t0\t6")
+    new = _new_errors(_findings(p), "jiyuan-tiantan-street-2024.txt")
+    assert set(zip(new["rule"], new["column"])) == {("T3-BALANCE", "total"), ("T3-RESULT-TOTAL", "total"),
+                                                    ("T3-ROW-TOTAL", "total"), ("T3-BOUNDS", "total")}
+    assert set(new["row"]) == {"total_processed"}
+
+
+def test_mutant_appeals_total_leaves_out_pending(tmp_path):
+    p = _mutant(tmp_path, "qufu-shizhuang-street-2024.txt", "\t1\n\t1\n\t0\n\t0\n\t2\n", "\t1\n\t1\n\t0\n\t1\n\t2\n")
+    new = _new_errors(_findings(p), "qufu-shizhuang-street-2024.txt")
+    assert list(zip(new["rule"], new["row"], new["column"], new["expected"], new["actual"])) == [
+        ("T4-TOTAL", "review", "total", 3, 2)]
+
+
+def test_mutant_deleted_section_heading(tmp_path):
+    p = _mutant(tmp_path, "weidong-guanghualu-street-2024.txt", "#### 五、存在的主要问题及改进情况", "")
+    new = _new_errors(_findings(p), "weidong-guanghualu-street-2024.txt")
+    assert list(zip(new["rule"], new["section"], new["severity"])) == [("S-SIX-SECTIONS", "problems", "error")]
+
+
+def test_mutant_old_template_table_in_2022_report(tmp_path):
+    p = _mutant(tmp_path, "weidong-guanghualu-street-2024.txt",
+                "信息内容\t本年制发件数\t本年废止件数\t现行有效件数", "信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量")
+    f = _findings(p)
+    assert ("S-TEMPLATE-VERSION", "error") in set(zip(f["rule"], f["severity"]))
+
+
+def test_mutant_placeholder_left_in(tmp_path):
+    p = _mutant(tmp_path, "weidong-guanghualu-street-2024.txt", "2024 年，卫东区光华路街道办事处积极",
+                "20XX年，XX街道办事处积极")
+    new = _new_errors(_findings(p), "weidong-guanghualu-street-2024.txt")
+    assert "C-PLACEHOLDER" in set(new["rule"])
+    assert set(new[new["severity"] == "error"]["rule"]) == {"C-PLACEHOLDER"}
+
+
+def test_mutant_text_says_no_requests_but_table_has_some(tmp_path):
+    p = _mutant(tmp_path, "jiyuan-tiantan-street-2024.txt", "共收到依申请公开事项 4 件", "未收到政府信息公开申请")
+    new = _new_errors(_findings(p), "jiyuan-tiantan-street-2024.txt")
+    assert list(zip(new["rule"], new["severity"])) == [("N-NONE-REQ", "error")]
+
+
+def test_mutant_text_count_differs_from_table(tmp_path):
+    p = _mutant(tmp_path, "jiyuan-tiantan-street-2024.txt", "共收到依申请公开事项 4 件", "共收到依申请公开事项 7 件")
+    new = _new_errors(_findings(p), "jiyuan-tiantan-street-2024.txt")
+    assert list(zip(new["rule"], new["severity"], new["expected"], new["actual"])) == [("N-T3-NEW", "warning", 7, 4)]
+
+
+def test_mutant_last_years_year_left_in(tmp_path):
+    p = _mutant(tmp_path, "jiyuan-tiantan-street-2024.txt", "本报告数据统计期限为 2024 年 1 月 1 日",
+                "本报告数据统计期限为 2023 年 1 月 1 日")
+    new = _new_errors(_findings(p), "jiyuan-tiantan-street-2024.txt")
+    assert set(zip(new["rule"], new["severity"])) == {("S-STAT-PERIOD", "warning"), ("X-STALE-YEAR", "error")}
+
+
+def test_pingtan_series_across_years(real):
+    f = govaudit.check(govaudit.load_many(real, progress=False))
+    got = set(zip(f["report"], f["rule"]))
+    assert ("平潭综合实验区财政金融局-2021", "X-TEXT-REPEAT") in got
+    assert ("平潭综合实验区财政金融局-2021", "S-SIX-SECTIONS") in got      # the 2021 page has no 六
+    # carry-over matches (all zero) in both years: no X-CARRY
+    assert not any(r == "X-CARRY" for _, r in got)
+
+
+def test_swapped_carry_over_across_years(tmp_path):
+    base = sample("jiyuan-tiantan-street-2024.txt").read_text(encoding="utf-8")
+    last = base.replace("2024", "2023").replace("四、结转下年度继续办理\t\t0\t0\t0\t0\t0\t0\t0",
+                                                "四、结转下年度继续办理\t\t2\t0\t0\t0\t0\t0\t2")
+    (tmp_path / "2023.txt").write_text(last, encoding="utf-8")
+    (tmp_path / "2024.txt").write_text(base, encoding="utf-8")
+    f = govaudit.check(govaudit.load_many(tmp_path, progress=False))
+    x = f[(f["rule"] == "X-CARRY")]
+    assert set(zip(x["year"], x["column"], x["expected"], x["actual"])) == {
+        (2024, "natural_person", 2, 1), (2024, "total", 2, 1)}
+
+
+def test_cli_check_exit_codes_and_json(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from conftest import ROOT
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "govaudit.cli", "check", *a, "--no-progress"],
+                                    capture_output=True, text=True, env=env)
+    clean = run(str(sample("qufu-shizhuang-street-2024.txt")), "--format", "json")
+    assert clean.returncode == 0 and json.loads(clean.stdout) == []
+    p = _mutant(tmp_path, "qufu-shizhuang-street-2024.txt", "\t1\n\t1\n\t0\n\t0\n\t2\n", "\t1\n\t1\n\t0\n\t1\n\t2\n")
+    bad = run(str(p), "--format", "json")
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)[0]["rule"] == "T4-TOTAL"
+    missing = run(str(tmp_path / "nope.txt"))
+    assert missing.returncode == 2 and "nope.txt" in missing.stderr
+
+
+def test_rules_doc_matches_registry():
+    from conftest import ROOT
+    from govaudit.rules.docs import markdown
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == markdown(), \
+        "docs/rules.md is stale: python -m govaudit.rules.docs > docs/rules.md"
+
+
+def test_every_rule_has_chinese_title_and_docstring():
+    from govaudit.rules.registry import all_rules
+    for r in all_rules():
+        assert r.doc and any("\u4e00" <= ch <= "\u9fff" for ch in r.title), r.id
