@@ -4,8 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8866
-# Debian packages the tests use (PDF rendering tools).
-APT_TEST := poppler-utils
+# Debian packages the tests use (none yet; PDF/DOCX/PostgreSQL/browser tests will add theirs).
+APT_TEST :=
 
 .PHONY: app test bench deps-test deps-app apt-test clean
 

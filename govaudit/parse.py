@@ -71,6 +71,8 @@ def _split_headings(segs: list[Segment]) -> list[_Piece]:
             out.append(_Piece(seg))
             continue
         text = nfkc(seg.text)
+        # keep the source's own punctuation in section text when NFKC kept positions
+        raw = seg.text if len(seg.text) == len(text) else text
         cuts = []
         m = _HEADING_LINE.match(text)
         if m and (m.group("num") or len(text.strip()) <= _SHORT_HEADING):
@@ -79,16 +81,16 @@ def _split_headings(segs: list[Segment]) -> list[_Piece]:
             if not cuts or m.start() >= cuts[-1][1]:
                 cuts.append((m.start(), m.end(), _section_of(m)))
         if not cuts:
-            out.append(_Piece(Segment(text, None, seg.source)))
+            out.append(_Piece(Segment(raw, None, seg.source)))
             continue
         pos = 0
         for start, end, key in cuts:
-            if text[pos:start].strip():
-                out.append(_Piece(Segment(text[pos:start], None, seg.source)))
-            out.append(_Piece(Segment(text[start:end], None, seg.source), heading=key))
+            if raw[pos:start].strip():
+                out.append(_Piece(Segment(raw[pos:start], None, seg.source)))
+            out.append(_Piece(Segment(raw[start:end], None, seg.source), heading=key))
             pos = end
-        if text[pos:].strip():
-            out.append(_Piece(Segment(text[pos:], None, seg.source)))
+        if raw[pos:].strip():
+            out.append(_Piece(Segment(raw[pos:], None, seg.source)))
     return out
 
 
