@@ -4,6 +4,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -32,12 +33,13 @@ def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.Da
     for report in reports:
         last = _previous_of(report, everything)
         ctx = Context(report, previous=last, corpus=reports, settings=settings or {})
-        for rule in rules:
-            if rule.scope == "cross-year" and last is None:
-                continue
-            if rule.scope == "corpus" and len(reports) < 2:
-                continue
-            findings.extend(rule.func(ctx))
+        with report.snapshot(), (last.snapshot() if last is not None else nullcontext()):
+            for rule in rules:
+                if rule.scope == "cross-year" and last is None:
+                    continue
+                if rule.scope == "corpus" and len(reports) < 2:
+                    continue
+                findings.extend(rule.func(ctx))
     df = to_frame(findings)
     if not df.empty:
         df = df.drop_duplicates("id").sort_values(

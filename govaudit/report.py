@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -33,6 +34,7 @@ class Report:
     label_deviations: list[dict] = field(default_factory=list)
     text: str = ""                      # the whole document as plain text (for narrative rules)
     section_order: list[str] = field(default_factory=list)
+    _cells: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -53,15 +55,24 @@ class Report:
     def table(self, key: str) -> pd.DataFrame:
         return {"active": self.active, "requests": self.requests, "appeals": self.appeals}[key]
 
+    @contextmanager
+    def snapshot(self):
+        """Read cells from a plain dict for the duration (rules read thousands of cells; ``df.at`` is slow)."""
+        self._cells = {(t, r, c): _plain(v) for t in ("active", "requests", "appeals")
+                       for (r, c), v in self.table(t).stack(future_stack=True).items()}
+        try:
+            yield self
+        finally:
+            self._cells = None
+
     def value(self, table: str, row: str, column: str):
         """A cell as a Python value, or None when NA or absent."""
+        if self._cells is not None:
+            return self._cells.get((table, row, column))
         df = self.table(table)
         if row not in df.index or column not in df.columns:
             return None
-        v = df.at[row, column]
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-            return None
-        return v.item() if hasattr(v, "item") else v
+        return _plain(df.at[row, column])
 
     def to_dict(self) -> dict:
         """The ``govaudit extract --format json`` document."""
@@ -92,6 +103,12 @@ class Report:
     def __repr__(self) -> str:
         return (f"<Report {self.agency or '?'} {self.year or '?'} template={self.template} "
                 f"warnings={len(self.warnings)} source={self.meta.get('source')}>")
+
+
+def _plain(v):
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v.item() if hasattr(v, "item") else v
 
 
 def _source_text(p: dict | None) -> str:
