@@ -424,8 +424,6 @@ def _parse_appeals(pieces, warnings, provenance):
         count += _count(g, len(columns))
     flat = Values([t for g in taken for t in g.tokens], structured=all(g.structured for g in taken),
                   source=taken[0].source)
-    if any(not g.structured for g in taken) and any(g.structured for g in taken):
-        flat.structured = False
     pseudo = "、".join(r.label for r in table.rows)
     values = reader.values_for("appeals", pseudo, tuple(f"{r}|{c}" for r, c in columns), flat, "row")
     for (row, col) in columns:
