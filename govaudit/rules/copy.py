@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import re
 
-from .. import template as T
 from ..numbers import nfkc
 from .registry import rule
-from .similarity import similarity
+from .similarity import similar_sections
 
 CROSS_UNIT_THRESHOLD = 0.8
-_MIN_SECTION_CHARS = 80
 _GRASSROOTS = re.compile(r"(?:乡|镇|街道|街道办事处|办事处)$")
 _FOREIGN_SELF = re.compile(r"我(县|市|区|省|局|委|厅|院)(?![\u4e00-\u9fff]{0,1}(?:委|政府)?(?:要求|部署|统一))")
 
@@ -22,16 +20,10 @@ def c_cross_unit(ctx):
     for other in ctx.corpus:
         if other is r or other.year != r.year or other.agency == r.agency:
             continue
-        for key in ("overview", "problems"):
-            a, b = r.sections.get(key, ""), other.sections.get(key, "")
-            if min(len(a), len(b)) < _MIN_SECTION_CHARS:
-                continue
-            s = similarity(a, b)
-            if s >= CROSS_UNIT_THRESHOLD:
-                title = next(x.title for x in T.SECTIONS if x.key == key)
-                yield ctx.find("C-CROSS-UNIT", f"“{title}”部分与{other.agency}同年度报告相似度{s:.0%}",
-                               section=key, expected=f"<{CROSS_UNIT_THRESHOLD:.0%}", actual=f"{s:.0%}",
-                               evidence=f"对照：{other.meta.get('source', '')}", where=other.agency or "")
+        for key, title, s in similar_sections(r, other, ("overview", "problems"), CROSS_UNIT_THRESHOLD):
+            yield ctx.find("C-CROSS-UNIT", f"“{title}”部分与{other.agency}同年度报告相似度{s:.0%}",
+                           section=key, expected=f"<{CROSS_UNIT_THRESHOLD:.0%}", actual=f"{s:.0%}",
+                           evidence=f"对照：{other.meta.get('source', '')}", where=other.agency or "")
 
 
 @rule("C-FOREIGN-NAME", severity="warning", category="copy", title="乡镇、街道报告以其他层级或部门的口吻叙述（“我县”“我局”）",

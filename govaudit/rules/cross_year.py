@@ -7,11 +7,10 @@ from .. import template as T
 from ..numbers import nfkc
 from ._util import col, fmt
 from .registry import rule
-from .similarity import similarity
+from .similarity import similar_sections
 
 REPEAT_THRESHOLD = 0.9
 SPIKE_FACTOR = 5
-_MIN_SECTION_CHARS = 80
 
 
 @rule("X-CARRY", severity="warning", category="cross-year", scope="cross-year",
@@ -54,15 +53,9 @@ def x_inforce(ctx):
 def x_text_repeat(ctx):
     """A text section ≥ 90 % similar to the same section of last year's report."""
     r, p = ctx.report, ctx.previous
-    for key in ("overview", "problems", "other"):
-        a, b = r.sections.get(key, ""), p.sections.get(key, "")
-        if min(len(a), len(b)) < _MIN_SECTION_CHARS:
-            continue
-        s = similarity(a, b)
-        if s >= REPEAT_THRESHOLD:
-            title = next(x.title for x in T.SECTIONS if x.key == key)
-            yield ctx.find("X-TEXT-REPEAT", f"“{title}”部分与{p.year}年报告相似度{s:.0%}，疑似沿用上年文字",
-                           section=key, expected=f"<{REPEAT_THRESHOLD:.0%}", actual=f"{s:.0%}")
+    for key, title, s in similar_sections(r, p, ("overview", "problems", "other"), REPEAT_THRESHOLD):
+        yield ctx.find("X-TEXT-REPEAT", f"“{title}”部分与{p.year}年报告相似度{s:.0%}，疑似沿用上年文字",
+                       section=key, expected=f"<{REPEAT_THRESHOLD:.0%}", actual=f"{s:.0%}")
 
 
 @rule("X-TABLE-IDENTICAL", severity="warning", category="cross-year", scope="cross-year",

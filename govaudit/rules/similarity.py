@@ -16,3 +16,15 @@ def similarity(a: str, b: str) -> float:
     if not sa or not sb:
         return 0.0
     return len(sa & sb) / len(sa | sb)
+
+
+def similar_sections(a, b, keys, threshold: float, min_chars: int = 80):
+    """(section key, section title, similarity) for each section of reports ``a`` and ``b`` at or above threshold."""
+    from .. import template as T
+    for key in keys:
+        x, y = a.sections.get(key, ""), b.sections.get(key, "")
+        if min(len(x), len(y)) < min_chars:
+            continue
+        s = similarity(x, y)
+        if s >= threshold:
+            yield key, next(t.title for t in T.SECTIONS if t.key == key), s
