@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8866
-# Debian packages the tests use (none yet; PDF/DOCX/PostgreSQL/browser tests will add theirs).
-APT_TEST :=
+# Debian packages the tests use: LibreOffice (.doc/.wps, PDFs made from Word), poppler (pdftoppm),
+# PostgreSQL (the store suite runs on a real server), Chromium + CJK fonts (browser tests, 通报 chart).
+APT_TEST := libreoffice-writer-nogui poppler-utils postgresql chromium fonts-noto-cjk
 
 .PHONY: app test bench deps-test deps-app apt-test clean
 
@@ -15,10 +16,12 @@ $(BIN)/python:
 
 $(VENV)/.app: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[app]'
+	@command -v java >/dev/null || $(BIN)/pip install --quiet -e '.[java]'   # tabula needs a JVM
 	touch $@
 
 $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[app,test]'
+	@command -v java >/dev/null || $(BIN)/pip install --quiet -e '.[java]'   # tabula needs a JVM
 	touch $@
 
 apt-test:

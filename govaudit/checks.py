@@ -35,6 +35,8 @@ def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.Da
         ctx = Context(report, previous=last, corpus=reports, settings=settings or {})
         with report.snapshot(), (last.snapshot() if last is not None else nullcontext()):
             for rule in rules:
+                if report.meta.get("not_text") and rule.needs_text:
+                    continue   # nothing was read: a missing section or table would not be true
                 if rule.scope == "cross-year" and last is None:
                     continue
                 if rule.scope == "corpus" and len(reports) < 2:

@@ -40,6 +40,8 @@ class Document:
     sha256: str = ""
     meta: dict = field(default_factory=dict)     # what the file itself says (e.g. 发布时间), reader notes
     notes: list[dict] = field(default_factory=list)  # reader-level warnings (e.g. pages not read)
+    # independent readings of the same file (PDF); the parser reconciles their values cell by cell
+    alternates: dict[str, "Document"] = field(default_factory=dict)
 
     def text(self) -> str:
         """Plain text, tables flattened row by row with tabs (for section finding and rules)."""

@@ -128,6 +128,7 @@ _PUBLISHED = re.compile(r"(?:发布时间|发布日期|公开日期|发文日期
 _STAT_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:度\s*)?1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~)\s*"
                           r"(?:((?:19|20)\d{2})\s*年\s*)?12\s*月\s*31\s*日")
 _SIGNED = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_NO_AGENCY_TITLE = re.compile(r"^\s*(?:19|20)\d{2}\s*年度?\s*(?:政府|政务)?信息公开")
 _TITLE_PREFIX = re.compile(r"^\s*(?:标题|题目|名称)\s*[:：]\s*")
 
 
@@ -139,6 +140,8 @@ def _title(doc: Document, lines: list[str]) -> str:
     for i, line in enumerate(candidates[:8]):
         if "年度报告" in line or "政府信息公开" in line or "政务公开" in line:
             title = line
+            if i and _NO_AGENCY_TITLE.match(line) and _is_agency_line(candidates[i - 1]):
+                title = candidates[i - 1] + title      # the agency printed on its own line above
             for nxt in candidates[i + 1:i + 3]:
                 if "年度报告" in title or len(title) > 60:
                     break
@@ -147,6 +150,10 @@ def _title(doc: Document, lines: list[str]) -> str:
             cut = title.find("年度报告")
             return title[:cut + 4] if cut >= 0 else title
     return ""
+
+
+def _is_agency_line(line: str) -> bool:
+    return len(line) <= 30 and not re.search(r"\d|[。，：:]", line)
 
 
 def _meta(doc: Document, text: str, lines: list[str]) -> dict:
@@ -460,6 +467,17 @@ def _note_variants(ev: Keys, table: str, deviations: list):
 # --- the whole report -----------------------------------------------------------
 
 def parse(doc: Document) -> "Report":
+    """The report; a document read several independent ways is reconciled cell by cell."""
+    if not doc.alternates:
+        return _parse_one(doc)
+    from .reconcile import reconcile
+    primary = doc.meta.get("reading", "primary")
+    reports = {primary: _parse_one(doc)}
+    reports.update({name: _parse_one(alt) for name, alt in doc.alternates.items()})
+    return reconcile(primary, reports)
+
+
+def _parse_one(doc: Document) -> "Report":
     from .report import Report
 
     segments = _segments(doc)

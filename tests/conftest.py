@@ -13,7 +13,7 @@ def sample(name: str) -> Path:
     return SAMPLES / name
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def real():
     if not REAL.is_dir():
         pytest.skip("../shared/real is not beside this checkout")

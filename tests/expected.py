@@ -103,4 +103,15 @@ REAL = {
         agency="平潭综合实验区财政金融局", year=2021, template="2021",
         active=active_2021(normative=(3, 0, 3), fees=7816),
         requests=expected_requests({}), appeals=expected_appeals(ZERO15)),
+    # read from the rendered pages (pdftoppm): 表三 breaks after (四)2, whose bottom rule is missing;
+    # 表四 really prints 行政复议 10/1/0/0 总计 0 and 复议后起诉 5/0/0/0 总计 0
+    "hongze-district-2023.pdf": dict(
+        agency="洪泽区人民政府", year=2023, template="2021",
+        active=active_2021(normative=(0, 5, 5), licensing=550, punishment=4119, coercion=195, fees=7730.28),
+        requests=expected_requests({
+            "new_received": t(21, 21), "partly_granted": t(4, 4), "denied_state_secret": t(1, 1),
+            "denied_process_info": t(1, 1), "denied_enforcement_file": t(1, 1), "unable_not_held": t(10, 10),
+            "unable_needs_creation": t(3, 3), "declined_petition": t(1, 1), "total_processed": t(21, 21)},
+            single_other=True),
+        appeals=expected_appeals([10, 1, 0, 0, 0] + [0] * 5 + [5, 0, 0, 0, 0])),
 }

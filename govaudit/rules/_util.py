@@ -1,7 +1,16 @@
 """Small helpers shared by rules. Rules never treat NA as 0: a sum with an NA part is not computed."""
 from __future__ import annotations
 
+import re
+
 from .. import template as T
+
+_GRASSROOTS = re.compile(r"(?:乡|镇|街道|街道办事处|办事处)(?:人民政府)?$")
+
+
+def is_township(agency: str | None) -> bool:
+    """A 乡/镇/街道 unit, judged by the end of its name."""
+    return bool(agency) and bool(_GRASSROOTS.search(agency))
 
 REQUEST_RESULT_ROWS = tuple(r.key for r in T.ALL_REQUEST_ROWS
                             if r.key not in ("new_received", "carried_over", "total_processed", "carried_forward"))

@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 
 from ..numbers import nfkc
+from ._util import is_township
 from .registry import rule
 from .similarity import similar_sections
 
 CROSS_UNIT_THRESHOLD = 0.8
-_GRASSROOTS = re.compile(r"(?:乡|镇|街道|街道办事处|办事处)$")
 _FOREIGN_SELF = re.compile(r"我(县|市|区|省|局|委|厅|院)(?![\u4e00-\u9fff]{0,1}(?:委|政府)?(?:要求|部署|统一))")
 
 
@@ -31,7 +31,7 @@ def c_cross_unit(ctx):
 def c_foreign_name(ctx):
     """A township or sub-district report speaks as a county/city/bureau ("我县的防震减灾工作")."""
     r = ctx.report
-    if not r.agency or not _GRASSROOTS.search(r.agency):
+    if not is_township(r.agency):
         return
     for key, text in r.sections.items():
         for m in _FOREIGN_SELF.finditer(nfkc(text)):

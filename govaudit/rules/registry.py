@@ -17,6 +17,7 @@ class Rule:
     title: str             # Chinese, one line
     basis: str             # the official wording or derivation it rests on
     func: Callable[..., Iterable]
+    needs_text: bool = True  # False: also meaningful for an image-only document (nothing else is)
 
     @property
     def doc(self) -> str:
@@ -26,7 +27,8 @@ class Rule:
 _REGISTRY: dict[str, Rule] = {}
 
 
-def rule(id: str, *, severity: str, category: str, title: str, basis: str = "", scope: str = "report"):
+def rule(id: str, *, severity: str, category: str, title: str, basis: str = "", scope: str = "report",
+         needs_text: bool = True):
     """Register a rule function: ``fn(ctx) -> Iterable[Finding]``."""
     if severity not in SEVERITIES or scope not in SCOPES:
         raise ValueError(f"bad severity/scope for {id}")
@@ -34,7 +36,7 @@ def rule(id: str, *, severity: str, category: str, title: str, basis: str = "", 
     def deco(fn):
         if id in _REGISTRY:
             raise ValueError(f"rule {id} registered twice")
-        _REGISTRY[id] = Rule(id, severity, category, scope, title, basis, fn)
+        _REGISTRY[id] = Rule(id, severity, category, scope, title, basis, fn, needs_text)
         return fn
     return deco
 

@@ -1,10 +1,13 @@
 """Table 二: 主动公开政府信息情况."""
 from __future__ import annotations
 
-from ._util import fmt, row
+from ._util import fmt, is_township, row
 from .registry import rule
 
-FEE_YUAN_THRESHOLD = 1000      # 万元: above this a unit's 行政事业性收费 most likely was written in 元
+# 万元. Cities really collect 96171.6 万元 (淮安 2024), districts 7730.28 (洪泽 2023), so only
+# magnitudes no unit of that level reaches are taken as "written in 元".
+FEE_YUAN_ANY_UNIT = 1_000_000      # 100 亿元
+FEE_YUAN_TOWNSHIP = 10_000         # 1 亿元 for a 乡/镇/街道
 
 
 @rule("T2-INFORCE-GE", severity="warning", category="arithmetic",
@@ -40,8 +43,10 @@ def t2_fee_unit(ctx):
         reason = "单元格写明“元”"
     elif isinstance(v, float) and len(str(p.get("raw", "")).split(".")[-1]) > 4:
         reason = "小数超过4位"
-    elif v > FEE_YUAN_THRESHOLD:
-        reason = f"数额超过{FEE_YUAN_THRESHOLD}万元，疑似按元填报"
+    elif v >= FEE_YUAN_ANY_UNIT:
+        reason = f"数额达{fmt(v)}万元（{fmt(round(v / 10_000, 2))}亿元），疑似按元填报"
+    elif v > FEE_YUAN_TOWNSHIP and is_township(r.agency):
+        reason = f"乡镇（街道）收费超过{FEE_YUAN_TOWNSHIP}万元（1亿元），疑似按元填报"
     if reason:
         yield ctx.find("T2-FEE-UNIT", f"表二行政事业性收费金额为{fmt(v)}：{reason}，应以万元为单位",
                        table="active", row="admin_fees", column="amount", expected="以万元填报", actual=v)

@@ -32,7 +32,7 @@ def m_deadline(ctx):
                        expected=deadline.isoformat(), actual=published.isoformat())
 
 
-@rule("M-NOT-TEXT", severity="warning", category="timeliness", title="报告为图片或扫描件，无法读取文字",
+@rule("M-NOT-TEXT", severity="warning", category="timeliness", title="报告为图片或扫描件，无法读取文字", needs_text=False,
       basis="法治蓝皮书评估：“个别评估对象年度报告可获取性不强”")
 def m_not_text(ctx):
     """The document has no text layer (image-only or scanned): nothing could be checked."""
