@@ -39,6 +39,7 @@ test: apt-test $(VENV)/.test
 
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/store.py
 
 clean:
 	rm -rf $(VENV)

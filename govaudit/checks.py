@@ -74,12 +74,6 @@ def _previous_of(report: Report, pool: list[Report]) -> Report | None:
     return next((p for p in pool if p.agency == report.agency and p.year == report.year - 1), None)
 
 
-def check_paths(paths, previous=None, progress=True) -> tuple[pd.DataFrame, list[dict]]:
-    """Load files/directories, check them, and return (findings, unreadable files)."""
-    corpus = load_many(paths, progress=progress)
-    return check(corpus, previous=previous), corpus.errors
-
-
 def write_findings(df: pd.DataFrame, fmt: str, out: str | None):
     """Write findings as a table, JSON, CSV or Excel (to ``out`` or stdout)."""
     if fmt == "xlsx":
@@ -123,4 +117,4 @@ def _table(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["check", "check_paths", "write_findings", "FINDING_COLUMNS"]
+__all__ = ["check", "write_findings", "FINDING_COLUMNS"]

@@ -38,6 +38,20 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--severity", choices=("error", "warning", "info"), default="info",
                    help="只输出不低于该级别的问题")
     c.add_argument("--no-progress", action="store_true")
+    c.add_argument("--db", metavar="URL", help="把本次检查结果记入审核数据库（默认不记录）")
+    c.add_argument("--user", help="审核人（默认取 JUPYTERHUB_USER / GOVAUDIT_USER / 系统用户）")
+
+    v = sub.add_parser("reviews", help="审核记录的备份与交接")
+    vsub = v.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ve = vsub.add_parser("export", help="导出审核记录、人工添加的问题和全部修改历史")
+    ve.add_argument("--db", metavar="URL")
+    ve.add_argument("--format", choices=("json", "csv"), default="json",
+                    help="json 可无损导入；csv 便于用 Excel 查看")
+    ve.add_argument("--out", metavar="FILE")
+    vi = vsub.add_parser("import", help="导入另一数据库导出的审核记录（可重复导入）")
+    vi.add_argument("file")
+    vi.add_argument("--db", metavar="URL")
+    vi.add_argument("--user")
 
     sub.add_parser("rules", help="列出全部审核规则")
 
@@ -52,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"extract": _extract, "check": _check, "rules": _rules, "app": _app}[args.command](args)
+        return {"extract": _extract, "check": _check, "rules": _rules, "app": _app,
+                "reviews": _reviews}[args.command](args)
     except ReadError as e:
         print(f"govaudit: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -88,9 +103,15 @@ def _extract(args) -> int:
 
 
 def _check(args) -> int:
-    from .checks import check_paths, write_findings
+    from .api import load_many
+    from .checks import check, write_findings
 
-    findings, errors = check_paths(args.paths, previous=args.previous, progress=not args.no_progress)
+    corpus = load_many(args.paths, progress=not args.no_progress)
+    findings, errors = check(corpus, previous=args.previous), corpus.errors
+    if args.db:
+        from . import store
+        with store.open(args.db, user=args.user) as db:
+            db.record_run(findings, list(corpus))
     for e in errors:
         print(f"govaudit: {e['message']}", file=sys.stderr)
     shown = findings[findings["severity"].map(_rank) >= _rank(args.severity)]
@@ -102,6 +123,26 @@ def _check(args) -> int:
 
 def _rank(severity: str) -> int:
     return {"info": 0, "warning": 1, "error": 2}.get(severity, 0)
+
+
+def _reviews(args) -> int:
+    from . import store
+
+    if args.action == "export":
+        with store.open(args.db, readonly=True) as db:
+            text = db.export(args.format)
+        if args.out:
+            Path(args.out).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+    path = Path(args.file)
+    if not path.is_file():
+        raise ReadError(path, "文件不存在")
+    with store.open(args.db, user=args.user) as db:
+        counts = db.import_(path.read_text(encoding="utf-8-sig"))
+    print(f"导入完成：审核记录 {counts['reviews']} 条，人工问题 {counts['flags']} 条，历史 {counts['history']} 条")
+    return EXIT_OK
 
 
 def _rules(args) -> int:

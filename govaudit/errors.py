@@ -24,8 +24,26 @@ class UnsupportedFormat(ReadError, ValueError):
     """The file's suffix has no reader."""
 
 
-class StoreConflict(GovauditError):
-    """Somebody else saved the same review first (optimistic versioning)."""
+class StoreError(GovauditError):
+    """The review database cannot be used as asked (read-only, too new a schema, unreachable)."""
+
+
+class StoreReadOnly(StoreError):
+    """A write was attempted on a database opened read-only."""
+
+
+class StoreConflict(StoreError):
+    """Somebody else saved the same review first (optimistic versioning).
+
+    ``theirs`` is the review as the other inspector saved it.
+    """
+
+    def __init__(self, message: str, theirs: dict | None = None):
+        self.theirs = theirs or {}
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.theirs))
 
 
 class ParseWarning(UserWarning):

@@ -1,6 +1,9 @@
+import uuid
 from pathlib import Path
 
 import pytest
+
+from pgserver import running_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -18,3 +21,34 @@ def real():
     if not REAL.is_dir():
         pytest.skip("../shared/real is not beside this checkout")
     return REAL
+
+
+# --- a real PostgreSQL server, started from the machine's binaries ----------------------
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """Base URL of a throw-away PostgreSQL on a free loopback port."""
+    try:
+        with running_postgres() as url:
+            yield url
+    except FileNotFoundError as e:
+        pytest.fail(str(e))
+
+
+@pytest.fixture
+def pg_database(postgres_server):
+    """A fresh database on the server for one test; its URL."""
+    import psycopg
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.replace("postgresql+psycopg", "postgresql") + "/postgres",
+                         autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{postgres_server}/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """The same store test runs on SQLite and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'reviews.db'}"
+    return request.getfixturevalue("pg_database")
