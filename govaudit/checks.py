@@ -77,7 +77,11 @@ def _previous_of(report: Report, pool: list[Report]) -> Report | None:
 def write_findings(df: pd.DataFrame, fmt: str, out: str | None):
     """Write findings as a table, JSON, CSV or Excel (to ``out`` or stdout)."""
     if fmt == "xlsx":
-        raise GovauditError("尚不支持 --format xlsx（Excel 问题清单将在后续版本提供），请先用 --format csv")
+        if not out:
+            raise GovauditError("Excel 问题清单需要用 --out 指定输出文件（如 --out 问题清单.xlsx）")
+        from .export import findings_xlsx
+        findings_xlsx(df, out)
+        return
     if fmt == "json":
         text = json.dumps([_jsonable(r) for r in df.to_dict("records")], ensure_ascii=False, indent=2) + "\n"
     elif fmt == "csv":

@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--db", metavar="URL")
     a.add_argument("--port", type=int, default=8866)
     a.add_argument("--dashboard", action="store_true", help="打开只读的汇总看板")
+    a.add_argument("--no-preheat", action="store_true", help="不预热内核（预热使页面打开更快）")
     return p
 
 
@@ -159,7 +160,7 @@ def _app(args) -> int:
     data_dir = Path(args.data_dir)
     if not data_dir.is_dir():
         raise ReadError(data_dir, "目录不存在")
-    return serve(data_dir, db=args.db, port=args.port, dashboard=args.dashboard)
+    return serve(data_dir, db=args.db, port=args.port, dashboard=args.dashboard, preheat=not args.no_preheat)
 
 
 if __name__ == "__main__":

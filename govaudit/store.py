@@ -30,6 +30,7 @@ from .errors import StoreConflict, StoreError, StoreReadOnly
 DEFAULT_PATH = Path("data") / "govaudit.db"
 STATUSES = ("待核实", "已确认", "已排除")
 RECTIFICATIONS = ("未整改", "整改中", "已整改")
+MANUAL_RULE = "人工标注"     # the rule column of a hand-added flag
 CORRECTED = "已更正"       # shown for a reviewed finding that the latest run no longer reports
 REVIEW_FIELDS = ("status", "note", "rectification", "due_date")
 
@@ -319,7 +320,7 @@ class Store:
         if not (table or section):
             raise ValueError("请指明表格位置或报告部分")
         at = _now()
-        values = dict(id=str(uuid.uuid4()), report=report, table=table, row=row, column=column, section=section,
+        values = dict(id=uuid.uuid4().hex[:16], report=report, table=table, row=row, column=column, section=section,
                       severity=severity, message=message, status="已确认", note="", rectification=RECTIFICATIONS[0],
                       due_date=None, version=1, created_by=self.user, created_at=at, updated_by=self.user,
                       updated_at=at)
@@ -388,6 +389,30 @@ class Store:
         frame["note"] = frame["note"].fillna("")
         frame["version"] = frame["version"].fillna(0).astype(int)
         return frame
+
+    def worklist(self, reports: list[str] | None = None) -> pd.DataFrame:
+        """What an inspector works through: the latest findings and the hand-added flags, with their reviews."""
+        frame = self.latest_findings()
+        flags = self.flags()
+        if not flags.empty:
+            manual = flags.rename(columns={"created_by": "evidence"})[
+                ["id", "report", "table", "row", "column", "section", "severity", "message", "evidence"]].copy()
+            manual["evidence"] = "人工添加：" + manual["evidence"]
+            manual["rule"], manual["category"], manual["state"] = MANUAL_RULE, "manual", "现存"
+            reviews = self.reviews().drop(columns="report").rename(columns={"finding_id": "id"})
+            manual = manual.merge(reviews, on="id", how="left")
+            manual["status"] = manual["status"].fillna("已确认")
+            manual["rectification"] = manual["rectification"].fillna(RECTIFICATIONS[0])
+            manual["note"] = manual["note"].fillna("")
+            manual["version"] = manual["version"].fillna(0).astype(int)
+            with self.engine.connect() as conn:
+                known = pd.DataFrame(conn.execute(sa.select(reports_t.c.report, reports_t.c.agency, reports_t.c.year)
+                                                  .distinct()).mappings().all(), columns=["report", "agency", "year"])
+            manual = manual.join(known.drop_duplicates("report").set_index("report"), on="report")
+            frame = pd.concat([frame, manual], ignore_index=True)
+        if reports is not None:
+            frame = frame[frame.report.isin(reports)]
+        return frame.reset_index(drop=True)
 
     # --- backup and hand-over -----------------------------------------------------
     def export(self, fmt: str = "json") -> str:

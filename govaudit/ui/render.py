@@ -1,0 +1,89 @@
+"""HTML fragments for the pages. Every piece of report or user text goes through ``esc``."""
+from __future__ import annotations
+
+import html
+
+from .. import template as T
+from ..export import SEVERITY_NAMES, location
+from ..rules import registry  # importing the package registers every rule
+
+STYLE = """<style>
+.ga-table{border-collapse:collapse;font-size:13px;margin:4px 0}
+.ga-table td,.ga-table th{border:1px solid #ccc;padding:2px 6px;text-align:right}
+.ga-table th{background:#f3f6fa;text-align:left;font-weight:normal}
+.ga-table td.ga-hit,.ga-table tr.ga-hit th{background:#ffe08a;font-weight:bold;outline:2px solid #d97706}
+.ga-card{border-left:4px solid #2563eb;padding:4px 10px;background:#f8fafc;margin:4px 0}
+.ga-error{border-color:#dc2626}.ga-warning{border-color:#d97706}.ga-info{border-color:#64748b}
+.ga-quote{white-space:pre-wrap;background:#fff;border:1px dashed #cbd5e1;padding:6px;max-height:220px;overflow:auto}
+.ga-muted{color:#64748b;font-size:12px}
+</style>"""
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def severity_name(severity: str) -> str:
+    return SEVERITY_NAMES.get(severity, severity)
+
+
+def table_html(report, table: str, row: str = "", column: str = "") -> str:
+    """One of 表二/三/四 with official labels; NA shows as 空 (never 0); the finding's cell highlighted."""
+    frame = report.table(table)
+    head = "".join(f"<th>{esc(T.column_label(table, c))}</th>" for c in frame.columns)
+    body = []
+    for key in frame.index:
+        cells = []
+        for c in frame.columns:
+            v = report.value(table, key, c)
+            if table == "active" and c not in T.active_table(report.template or "2021").columns_of(key):
+                cells.append("<td></td>")
+                continue
+            text = "空" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
+            hit = key == row and (c == column or not column)
+            cells.append(f"<td class='ga-hit'>{esc(text)}</td>" if hit else f"<td>{esc(text)}</td>")
+        cls = " class='ga-hit'" if key == row and not column else ""
+        body.append(f"<tr{cls}><th>{esc(T.row_label(table, key))}</th>{''.join(cells)}</tr>")
+    return (f"<table class='ga-table'><tr><th>{esc(T.TABLE_NAMES[table])}</th>{head}</tr>"
+            f"{''.join(body)}</table>")
+
+
+def finding_html(f: dict) -> str:
+    """The card for one finding: what, where, expected/actual, the rule and its basis, the evidence."""
+    rule = _rule(f.get("rule", ""))
+    parts = [f"<div class='ga-card ga-{esc(f.get('severity'))}'>",
+             f"<b>[{esc(severity_name(f.get('severity', '')))}] {esc(f.get('message'))}</b>",
+             f"<div>位置：{esc(location(f))}　规则：{esc(f.get('rule'))}"
+             + (f" {esc(rule.title)}" if rule else "") + "</div>"]
+    if _present(f.get("expected")) or _present(f.get("actual")):
+        parts.append(f"<div>应为：<b>{esc(_show(f.get('expected')))}</b>　实为：<b>{esc(_show(f.get('actual')))}</b></div>")
+    if f.get("evidence"):
+        parts.append(f"<div>依据：{esc(f.get('evidence'))}</div>")
+    if rule:
+        parts.append(f"<div class='ga-muted'>依据规定：{esc(rule.basis)}</div>")
+    if f.get("state") == "已更正":
+        parts.append("<div class='ga-muted'>最新一次检查已不再报告此问题（报告已更正）</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def section_html(report, section: str) -> str:
+    text = report.sections.get(section, "")
+    names = {s.key: f"{s.number}、{s.title}" for s in T.SECTIONS}
+    return (f"<div><b>{esc(names.get(section, section))}</b></div>"
+            f"<div class='ga-quote'>{esc(text) if text else '（报告中没有这一部分）'}</div>")
+
+
+def _rule(rule_id: str):
+    try:
+        return registry.get(rule_id)
+    except KeyError:
+        return None
+
+
+def _present(v) -> bool:
+    return v is not None and v == v and v != ""
+
+
+def _show(v) -> str:
+    return str(v) if _present(v) else "—"

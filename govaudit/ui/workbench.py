@@ -1,0 +1,342 @@
+"""The inspector's workbench: findings to go through, each shown at its source, reviewed into the store.
+
+``build()`` returns the page as one widget; the notebook only calls it. The page holds no
+SQL: reviews and flags go through :mod:`govaudit.store`.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import os
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import ipywidgets as W
+import pandas as pd
+
+from .. import store as store_mod
+from .. import template as T
+from ..api import load_many
+from ..checks import check
+from ..errors import GovauditError, StoreConflict
+from ..export import location
+from .render import STYLE, esc, finding_html, section_html, severity_name, table_html
+
+log = logging.getLogger("govaudit")
+ALL = "（全部）"
+GRID_COLUMNS = {"agency": "单位", "year": "年度", "severity_name": "级别", "rule": "规则", "where": "位置",
+                "message": "问题", "status": "审核", "rectification": "整改", "state": "状态"}
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def data_dir_from_env() -> Path:
+    return Path(os.environ.get("GOVAUDIT_DATA") or "data/samples")
+
+
+def build(data_dir: str | Path | None = None, db_url: str | None = None) -> W.Widget:
+    """The workbench page. Errors (unreadable folder, database) are shown in Chinese, never as a traceback."""
+    try:
+        return Workbench(Path(data_dir) if data_dir else data_dir_from_env(), db_url).page
+    except GovauditError as e:
+        return W.HTML(f"{STYLE}<div class='ga-card ga-error'>无法打开工作台：{esc(e)}</div>")
+    except Exception as e:  # a bug must not show a traceback to an inspector; the log has it
+        log.exception("workbench failed")
+        return W.HTML(f"{STYLE}<div class='ga-card ga-error'>工作台出错（{esc(type(e).__name__)}），"
+                      "请联系管理员查看服务日志</div>")
+
+
+class Workbench:
+    def __init__(self, data_dir: Path, db_url: str | None):
+        self.data_dir = data_dir
+        self.db = store_mod.open(db_url)
+        self.corpus = load_many(data_dir, progress=False)
+        self.reports = {r.id: r for r in self.corpus}
+        findings = check(self.corpus) if len(self.corpus) else pd.DataFrame()
+        if self._changed(findings):
+            self.db.record_run(findings, list(self.corpus))
+        self.rows = pd.DataFrame()        # the filtered worklist shown in the grid
+        self.current: dict | None = None
+        self.version = 0
+        self._build()
+        self.refresh()
+        self._open_from_url()
+
+    def _changed(self, findings: pd.DataFrame) -> bool:
+        """Record a run only when the reports or their findings differ from the stored ones."""
+        stored = self.db.latest_findings()
+        stored = stored[stored.state == "现存"] if len(stored) else stored
+        return set(stored.id if len(stored) else []) != set(findings.id if len(findings) else []) \
+            or not set(self.reports) <= set(stored.report if len(stored) else [])
+
+    # --- layout -------------------------------------------------------------------
+    def _build(self) -> None:
+        errors = "".join(f"<li>{esc(e['message'])}</li>" for e in self.corpus.errors)
+        self.header = W.HTML()
+        self.unreadable = W.HTML(f"<details><summary>{len(self.corpus.errors)} 份文件无法读取</summary>"
+                                 f"<ul>{errors}</ul></details>" if errors else "")
+        self.f_report = W.Dropdown(description="报告", layout=W.Layout(width="340px"))
+        self.f_severity = W.Dropdown(description="级别", options=[ALL, "错误", "警告", "提示"],
+                                     layout=W.Layout(width="180px"))
+        self.f_status = W.Dropdown(description="审核", options=[ALL, *store_mod.STATUSES],
+                                   layout=W.Layout(width="180px"))
+        self.f_rule = W.Dropdown(description="规则", layout=W.Layout(width="240px"))
+        self.f_year = W.Dropdown(description="年度", layout=W.Layout(width="160px"))
+        self._fill_filters()
+        self.grid = _grid()
+        for f in (self.f_report, self.f_severity, self.f_status, self.f_rule, self.f_year):
+            f.style.description_width = "36px"
+            f.observe(lambda _: self.refresh(), names="value")
+        self.grid.observe(self._on_select, names="selected_rows")
+        self.position = W.Label()
+        self.prev = W.Button(description="上一条", icon="arrow-up", tooltip="上一条问题")
+        self.next = W.Button(description="下一条", icon="arrow-down", tooltip="下一条问题")
+        self.prev.on_click(lambda _: self._step(-1))
+        self.next.on_click(lambda _: self._step(1))
+        self.detail = W.HTML("<p class='ga-muted'>在上表中选择一条问题。</p>")
+        self.region = W.Image(format="png", layout=W.Layout(display="none", max_width="100%"))
+        self.source = W.HTML()
+        self.status = W.ToggleButtons(options=store_mod.STATUSES, description="审核")
+        self.note = W.Textarea(placeholder="审核意见（如核实情况、与单位沟通结果）", layout=W.Layout(width="95%"))
+        self.rectification = W.Dropdown(options=store_mod.RECTIFICATIONS, description="整改")
+        self.due = W.DatePicker(description="整改期限")
+        self.save = W.Button(description="保存", button_style="primary", icon="check")
+        self.confirm = W.Button(description="确认问题", button_style="danger")
+        self.dismiss = W.Button(description="排除（误报）", button_style="")
+        self.save.on_click(lambda _: self._save())
+        self.confirm.on_click(lambda _: self._save(status="已确认"))
+        self.dismiss.on_click(lambda _: self._save(status="已排除"))
+        self.message = W.HTML()
+        self.review_box = W.VBox([W.HBox([self.confirm, self.dismiss]), self.status, self.note,
+                                  W.HBox([self.rectification, self.due]), W.HBox([self.save, self.message])],
+                                 layout=W.Layout(display="none"))
+        left = W.VBox([self.detail, self.review_box], layout=W.Layout(width="48%"))
+        right = W.VBox([self.region, self.source], layout=W.Layout(width="52%", overflow="auto"))
+        self.page = W.VBox([
+            W.HTML(STYLE + "<h2>政府信息公开工作年度报告 · 审核工作台</h2>"), self.header, self.unreadable,
+            W.HBox([self.f_report, self.f_year, self.f_severity, self.f_status, self.f_rule],
+                   layout=W.Layout(flex_flow="row wrap")),
+            self.grid, W.HBox([self.prev, self.next, self.position]),
+            W.HBox([left, right]), self._flag_form(),
+        ])
+
+    def _fill_filters(self) -> None:
+        reports = sorted(self.corpus, key=lambda r: (r.agency, r.year or 0))
+        self.f_report.options = [(ALL, ALL)] + [(f"{r.agency or r.id} {r.year or ''}", r.id) for r in reports]
+        self.f_report.value = ALL
+        years = sorted({r.year for r in self.corpus if r.year})
+        self.f_year.options = [ALL] + [str(y) for y in years]
+        self.f_year.value = ALL
+        from ..rules import registry
+        rules = [r.id for r in registry.all_rules()] + [store_mod.MANUAL_RULE]
+        self.f_rule.options = [ALL] + rules
+        self.f_rule.value = ALL
+
+    # --- the worklist ---------------------------------------------------------------
+    def worklist(self) -> pd.DataFrame:
+        rows = self.db.worklist(list(self.reports))
+        if rows.empty:
+            return rows
+        rows["severity_name"] = rows["severity"].map(severity_name)
+        rows["where"] = [location(r) for r in rows.to_dict("records")]
+        rows["order"] = rows["severity"].map(_SEVERITY_ORDER).fillna(3)
+        return rows.sort_values(["order", "agency", "rule"], kind="stable").reset_index(drop=True)
+
+    def refresh(self, keep: str | None = None) -> None:
+        rows = self.worklist()
+        counts = self._counts(rows)
+        self.header.value = (f"<div>数据目录 <b>{esc(self.data_dir)}</b>：{len(self.corpus)} 份报告；"
+                             f"{counts}；审核数据库 <span class='ga-muted'>{esc(self.db._shown_url())}</span>；"
+                             f"审核人 <b>{esc(self.db.user)}</b></div>")
+        if not rows.empty:
+            for widget, column, convert in ((self.f_report, "report", str), (self.f_year, "year", _year),
+                                            (self.f_severity, "severity_name", str), (self.f_status, "status", str),
+                                            (self.f_rule, "rule", str)):
+                if widget.value not in (ALL, None):
+                    rows = rows[rows[column].map(convert) == widget.value]
+        self.rows = rows.reset_index(drop=True)
+        shown = self.rows.reindex(columns=list(GRID_COLUMNS)).rename(columns=GRID_COLUMNS)
+        shown["年度"] = shown["年度"].map(_year)
+        selected = [] if keep is None else self.rows.index[self.rows.id == keep].tolist()
+        self.grid.update(shown.astype(str), selected_rows=selected)
+        self._show_position()
+
+    def _counts(self, rows: pd.DataFrame) -> str:
+        if rows.empty:
+            return "未发现问题"
+        open_ = rows[rows.state == "现存"]
+        by_sev = open_.severity.value_counts()
+        by_status = open_.status.value_counts()
+        return ("问题 " + "、".join(f"{severity_name(s)} {by_sev.get(s, 0)}" for s in ("error", "warning", "info"))
+                + "；" + "、".join(f"{s} {by_status.get(s, 0)}" for s in store_mod.STATUSES))
+
+    # --- one finding ----------------------------------------------------------------
+    def _on_select(self, change) -> None:
+        selected = change["new"] or []
+        if selected and selected[0] < len(self.rows):
+            self.show(self.rows.iloc[selected[0]].to_dict())
+
+    def select(self, finding_id: str) -> bool:
+        hits = self.rows.index[self.rows.id == finding_id].tolist()
+        if not hits:
+            return False
+        self.grid.selected_rows = [hits[0]]
+        self.show(self.rows.iloc[hits[0]].to_dict())
+        return True
+
+    def _step(self, delta: int) -> None:
+        if self.rows.empty:
+            return
+        now = self.rows.index[self.rows.id == self.current["id"]].tolist() if self.current else []
+        i = min(max((now[0] + delta) if now else 0, 0), len(self.rows) - 1)
+        self.grid.selected_rows = [i]
+        self.show(self.rows.iloc[i].to_dict())
+
+    def _show_position(self) -> None:
+        now = self.rows.index[self.rows.id == self.current["id"]].tolist() if self.current is not None else []
+        self.position.value = f"第 {now[0] + 1} / {len(self.rows)} 条" if now else f"共 {len(self.rows)} 条"
+
+    def show(self, f: dict) -> None:
+        self.current = f
+        self.message.value = ""
+        report = self.reports.get(f["report"])
+        self.detail.value = finding_html(f)
+        if report is None:
+            self.source.value = "<p class='ga-muted'>本次未读取到该报告的文件</p>"
+        elif f.get("table"):
+            p = report.provenance.get((f["table"], f.get("row"), f.get("column"))) or {}
+            where = f"第{p['page']}页" if p.get("page") else f"第{p['line']}行" if p.get("line") else ""
+            self.source.value = (f"<div class='ga-muted'>{esc(report.meta.get('source'))} {esc(where)}</div>"
+                                 + table_html(report, f["table"], f.get("row") or "", f.get("column") or ""))
+        elif f.get("section"):
+            self.source.value = section_html(report, f["section"])
+        else:
+            self.source.value = f"<div class='ga-muted'>{esc(report.meta.get('title'))}</div>"
+        self._show_region(report, f)
+        review = self.db.get_review(f["id"], f["report"])
+        self.version = review.version
+        self.status.value = f.get("status") if review.version == 0 else review.status
+        self.note.value = review.note or ""
+        self.rectification.value = review.rectification
+        self.due.value = review.due_date
+        self.review_box.layout.display = "flex"
+        self._show_position()
+
+    def _show_region(self, report, f: dict) -> None:
+        """For a PDF, the page region around the cell (the inspector sees the printed number)."""
+        self.region.layout.display = "none"
+        if report is None or report.meta.get("format") != "pdf" or not f.get("table"):
+            return
+        p = report.provenance.get((f["table"], f.get("row"), f.get("column"))) or {}
+        if not p.get("page") or not p.get("bbox"):
+            return
+        try:
+            import pdfplumber
+            with pdfplumber.open(report.meta["source"]) as pdf:
+                page = pdf.pages[p["page"] - 1]
+                x0, top, x1, bottom = p["bbox"]
+                box = (0, max(top - 60, 0), page.width, min(bottom + 60, page.height))
+                image = page.crop(box).to_image(resolution=110)
+                image.draw_rect((x0 - 2, top - 2, x1 + 2, bottom + 2), stroke="red", stroke_width=2, fill=None)
+                buf = io.BytesIO()
+                image.original.save(buf, format="PNG")
+                image_bytes = buf.getvalue()
+        except Exception:   # the region is a convenience; the table and evidence are already shown
+            return
+        self.region.value = image_bytes
+        self.region.layout.display = "block"
+
+    def _save(self, status: str | None = None) -> None:
+        if self.current is None:
+            return
+        if status:
+            self.status.value = status
+        try:
+            saved = self.db.review(self.current["id"], report=self.current["report"], version=self.version,
+                                   status=self.status.value, note=self.note.value,
+                                   rectification=self.rectification.value, due_date=self.due.value)
+        except StoreConflict as e:
+            self.message.value = f"<span style='color:#dc2626'>未保存：{esc(e)}</span>"
+            return
+        except (GovauditError, ValueError) as e:
+            self.message.value = f"<span style='color:#dc2626'>未保存：{esc(e)}</span>"
+            return
+        self.version = saved.version
+        fid = self.current["id"]
+        self.refresh(keep=fid)
+        self.current = next((r for r in self.rows.to_dict("records") if r["id"] == fid), self.current)
+        self.message.value = f"<span style='color:#15803d'>已保存（{esc(saved.status)}，第{saved.version}版）</span>"
+        self._show_position()
+
+    # --- hand-added flags -------------------------------------------------------------
+    def _flag_form(self) -> W.Widget:
+        self.flag_report = W.Dropdown(description="报告", options=self.f_report.options[1:])
+        self.flag_where = W.Dropdown(description="位置", options=_flag_locations(), layout=W.Layout(width="420px"))
+        self.flag_text = W.Textarea(placeholder="发现的问题（将作为“人工标注”加入问题清单）", layout=W.Layout(width="95%"))
+        self.flag_severity = W.Dropdown(description="级别", options=[("错误", "error"), ("警告", "warning"),
+                                                                      ("提示", "info")], value="warning")
+        self.flag_add = W.Button(description="添加问题", icon="flag")
+        self.flag_message = W.HTML()
+        self.flag_add.on_click(lambda _: self._add_flag())
+        box = W.VBox([self.flag_report, self.flag_where, self.flag_severity, self.flag_text,
+                      W.HBox([self.flag_add, self.flag_message])])
+        acc = W.Accordion(children=[box])
+        acc.set_title(0, "添加问题（人工标注）")
+        return acc
+
+    def _add_flag(self) -> None:
+        table, row, column, section = self.flag_where.value
+        try:
+            flag = self.db.flag(self.flag_report.value, self.flag_text.value, table=table, row=row, column=column,
+                                section=section, severity=self.flag_severity.value)
+        except (GovauditError, ValueError) as e:
+            self.flag_message.value = f"<span style='color:#dc2626'>未添加：{esc(e)}</span>"
+            return
+        self.flag_text.value = ""
+        self.flag_message.value = "<span style='color:#15803d'>已添加</span>"
+        self.refresh(keep=flag["id"])
+
+    def _open_from_url(self) -> None:
+        """``?report=…&finding=…`` opens a report or a finding (values are checked, never trusted)."""
+        try:
+            from voila.utils import wait_for_request
+            wait_for_request()          # a preheated kernel: the request (and its URL) arrives now
+        except Exception:
+            pass
+        self.refresh()                  # others may have saved since the kernel was preheated
+        params = parse_qs(os.environ.get("QUERY_STRING", ""))
+        report = (params.get("report") or [None])[0]
+        finding = (params.get("finding") or [None])[0]
+        if report in self.reports:
+            self.f_report.value = report
+            self.flag_report.value = report
+        if finding and not self.select(finding) and not self.rows.empty:
+            self.message.value = "链接中的问题编号不存在"
+        elif not finding and not self.rows.empty:
+            self.select(self.rows.id.iloc[0])
+
+
+def _grid():
+    from itables.widget import ITable
+    # maxBytes=0: never down-sample an audit list; allow_html stays off, so cell text is escaped
+    return ITable(pd.DataFrame(columns=list(GRID_COLUMNS.values())), select={"style": "single"}, maxBytes=0,
+                  pageLength=10, lengthMenu=[10, 50, 200], classes="display compact cell-border", order=[],
+                  style="width:100%;margin:0;table-layout:auto", autoWidth=False,
+                  columnDefs=[{"targets": 5, "width": "45%"}],
+                  language={"search": "搜索：", "info": "第 _START_–_END_ 条，共 _TOTAL_ 条",
+                            "emptyTable": "没有符合条件的问题", "zeroRecords": "没有符合条件的问题",
+                            "lengthMenu": "每页 _MENU_ 条", "infoEmpty": "共 0 条",
+                            "paginate": {"next": "下一页", "previous": "上一页"}})
+
+
+def _year(v) -> str:
+    return "" if v is None or v != v else str(int(v))
+
+
+def _flag_locations() -> list[tuple[str, tuple[str, str, str, str]]]:
+    out = [(f"{s.number}、{s.title}", ("", "", "", s.key)) for s in T.SECTIONS]
+    for table in ("active", "requests", "appeals"):
+        rows = T.ALL_REQUEST_ROWS if table == "requests" else (
+            T.APPEAL_ROWS if table == "appeals" else T.ACTIVE_ROWS_2021)
+        for r in rows:
+            out.append((f"{T.TABLE_NAMES[table]}“{r.label}”行", (table, r.key, "", "")))
+    return out
