@@ -37,9 +37,10 @@ app: $(VENV)/.app
 test: apt-test $(VENV)/.test
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.test
+bench: apt-test $(VENV)/.test
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/store.py
+	$(BIN)/python benchmarks/app.py
 
 clean:
 	rm -rf $(VENV)

@@ -11,7 +11,7 @@ STYLE = """<style>
 .ga-table{border-collapse:collapse;font-size:13px;margin:4px 0}
 .ga-table td,.ga-table th{border:1px solid #ccc;padding:2px 6px;text-align:right}
 .ga-table th{background:#f3f6fa;text-align:left;font-weight:normal}
-.ga-table td.ga-hit,.ga-table tr.ga-hit th{background:#ffe08a;font-weight:bold;outline:2px solid #d97706}
+.ga-table td.ga-hit,.ga-table th.ga-hit,.ga-table tr.ga-hit th{background:#ffe08a;font-weight:bold;outline:2px solid #d97706}
 .ga-card{border-left:4px solid #2563eb;padding:4px 10px;background:#f8fafc;margin:4px 0}
 .ga-error{border-color:#dc2626}.ga-warning{border-color:#d97706}.ga-info{border-color:#64748b}
 .ga-quote{white-space:pre-wrap;background:#fff;border:1px dashed #cbd5e1;padding:6px;max-height:220px;overflow:auto}
@@ -28,9 +28,13 @@ def severity_name(severity: str) -> str:
 
 
 def table_html(report, table: str, row: str = "", column: str = "") -> str:
-    """One of 表二/三/四 with official labels; NA shows as 空 (never 0); the finding's cell highlighted."""
+    """One of 表二/三/四 with official labels; NA shows as 空 (never 0).
+
+    The finding's cell is highlighted, or its whole row or column when it names only one.
+    """
     frame = report.table(table)
-    head = "".join(f"<th>{esc(T.column_label(table, c))}</th>" for c in frame.columns)
+    head = "".join(f"<th class='ga-hit'>{esc(T.column_label(table, c))}</th>" if c == column and not row
+                   else f"<th>{esc(T.column_label(table, c))}</th>" for c in frame.columns)
     body = []
     for key in frame.index:
         cells = []
@@ -40,7 +44,7 @@ def table_html(report, table: str, row: str = "", column: str = "") -> str:
                 cells.append("<td></td>")
                 continue
             text = "空" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
-            hit = key == row and (c == column or not column)
+            hit = (key == row and (c == column or not column)) or (not row and c == column)
             cells.append(f"<td class='ga-hit'>{esc(text)}</td>" if hit else f"<td>{esc(text)}</td>")
         cls = " class='ga-hit'" if key == row and not column else ""
         body.append(f"<tr{cls}><th>{esc(T.row_label(table, key))}</th>{''.join(cells)}</tr>")

@@ -1,0 +1,66 @@
+"""Helpers for driving the Voila pages in Debian's Chromium (browser tests and the app benchmark)."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+# as the machine notes say: without these Chromium keeps calling hosts this network refuses
+CHROMIUM_ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run",
+                 "--disable-sync", "--disable-gpu", "--disable-quic"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(data_dir: Path, db_url: str, *, dashboard: bool = False, preheat: bool = True, log: Path):
+    """``govaudit app`` in a subprocess; yields its URL once it answers."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "govaudit.cli", "app", str(data_dir), "--db", db_url, "--port", str(port)]
+    cmd += ["--dashboard"] if dashboard else []
+    cmd += [] if preheat else ["--no-preheat"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"govaudit app exited: {log.read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(url, timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def offline(page) -> list[str]:
+    """Block every request that leaves the machine; returns the list of what was blocked."""
+    blocked: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+    page.route("**/*", route)
+    return blocked
