@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from .errors import GovauditError, ReadError
@@ -38,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--severity", choices=("error", "warning", "info"), default="info",
                    help="只输出不低于该级别的问题")
     c.add_argument("--no-progress", action="store_true")
+    c.add_argument("--deadline", action="append", default=[], metavar="TYPE=MM-DD",
+                   help="公布期限：department（部门）、government（本级政府）、township（乡镇街道），可重复；"
+                        "默认部门1月31日、政府3月31日、乡镇街道不检查")
+    c.add_argument("--settings", metavar="FILE.json", help="规则设置（如按地区的公布期限 deadline_by_region）")
     c.add_argument("--db", metavar="URL", help="把本次检查结果记入审核数据库（默认不记录）")
     c.add_argument("--user", help="审核人（默认取 JUPYTERHUB_USER / GOVAUDIT_USER / 系统用户）")
 
@@ -107,8 +112,9 @@ def _check(args) -> int:
     from .api import load_many
     from .checks import check, write_findings
 
+    settings = _settings(args)
     corpus = load_many(args.paths, progress=not args.no_progress)
-    findings, errors = check(corpus, previous=args.previous), corpus.errors
+    findings, errors = check(corpus, previous=args.previous, settings=settings), corpus.errors
     if args.db:
         from . import store
         with store.open(args.db, user=args.user) as db:
@@ -120,6 +126,27 @@ def _check(args) -> int:
     if errors and findings.empty:
         return EXIT_FAILED
     return EXIT_FINDINGS if (findings["severity"] == "error").any() else EXIT_OK
+
+
+def _settings(args) -> dict:
+    settings: dict = {}
+    if args.settings:
+        path = Path(args.settings)
+        try:
+            settings = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as e:
+            raise GovauditError(f"无法读取设置文件 {path}：{e}") from e
+    for item in args.deadline:
+        kind, _, when = item.partition("=")
+        try:
+            month, day = (int(x) for x in when.split("-"))
+            date(2000, month, day)
+        except ValueError:
+            raise GovauditError(f"--deadline 格式应为 类型=月-日，如 department=01-31，收到“{item}”") from None
+        if kind not in ("department", "government", "township"):
+            raise GovauditError(f"--deadline 的类型只能是 department、government、township，收到“{kind}”")
+        settings.setdefault("deadline", {})[kind] = (month, day)
+    return settings
 
 
 def _rank(severity: str) -> int:

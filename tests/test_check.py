@@ -176,3 +176,70 @@ def test_every_rule_has_chinese_title_and_docstring():
     from govaudit.rules.registry import all_rules
     for r in all_rules():
         assert r.doc and any("\u4e00" <= ch <= "\u9fff" for ch in r.title), r.id
+
+
+QUFU = "qufu-shizhuang-street-2024.txt"
+_SENTENCE = "依法依规答复率100%。"
+
+
+def test_mutant_percentage_checked_against_table_three(tmp_path):
+    report = govaudit.load(sample(QUFU))
+    granted, processed = (report.value("requests", k, "total") for k in ("granted", "total_processed"))
+    right = _mutant(tmp_path, QUFU, _SENTENCE, f"{_SENTENCE}其中予以公开{granted}件，占{100 * granted / processed:.1f}%。")
+    assert _findings(right).empty                                   # rounding to 0.1 is not a finding
+    wrong = _mutant(tmp_path, QUFU, _SENTENCE, f"{_SENTENCE}其中予以公开{granted}件，占50%。")
+    new = _findings(wrong)
+    assert list(zip(new["rule"], new["severity"], new["row"])) == [("N-PERCENT", "warning", "granted")]
+    assert new["expected"].iloc[0] == f"{100 * granted / processed:.1f}%"
+
+
+def test_mutant_same_quantity_stated_twice(tmp_path):
+    same = _mutant(tmp_path, QUFU, _SENTENCE, f"{_SENTENCE}全年共收到政府信息公开申请9件。")
+    assert _findings(same).empty
+    other = _mutant(tmp_path, QUFU, _SENTENCE, f"{_SENTENCE}全年共收到政府信息公开申请9件。"
+                                               "另据统计，我街道收到政府信息公开申请11件。")
+    new = _findings(other)
+    assert list(zip(new["rule"], new["expected"], new["actual"])) == [("N-TEXT-SELF", 9, 11)]
+
+
+def test_deadline_is_configuration(tmp_path):
+    late = _mutant(tmp_path, QUFU, "工作年度报告\n", "工作年度报告\n发布时间：2025-02-20\n")
+    report = govaudit.load(late)
+    assert report.meta["publication_date"].isoformat() == "2025-02-20"
+    assert "M-DEADLINE" not in set(govaudit.check(report).rule)     # 乡镇/街道: no statutory date by default
+    f = govaudit.check(report, settings={"deadline": {"township": (2, 15)}})
+    assert list(zip(f["rule"], f["expected"])) == [("M-DEADLINE", "2025-02-15")]
+    regional = {"deadline_by_region": {"曲阜市": {"township": [3, 1]}}, "deadline": {"township": (2, 15)}}
+    assert govaudit.check(report, settings=regional).empty            # the region's own, later, date
+
+
+def test_cli_deadline_option(tmp_path):
+    from govaudit.cli import main
+    late = _mutant(tmp_path, QUFU, "工作年度报告\n", "工作年度报告\n发布时间：2025-02-20\n")
+    assert main(["check", str(late), "--no-progress", "--deadline", "township=02-15"]) == 1
+    assert main(["check", str(late), "--no-progress", "--deadline", "township=02-30"]) == 2
+
+
+@pytest.mark.parametrize("amount, flagged", [("5000", False), ("9617.61", False), ("20000", True),
+                                             ("2832995", True)])
+def test_fee_unit_only_flags_implausible_magnitudes(tmp_path, amount, flagged):
+    p = _mutant(tmp_path, QUFU, "\t行政事业性收费\n\t0\n", f"\t行政事业性收费\n\t{amount}\n")
+    # a 街道: above 1 亿元 (10 000 万元) it was most likely written in 元
+    assert ("T2-FEE-UNIT" in set(_findings(p).rule)) is flagged
+
+
+def test_excel_problem_list_keeps_text_as_text(tmp_path):
+    import openpyxl
+
+    from govaudit.export import findings_xlsx
+    f = govaudit.check(govaudit.load_many(SAMPLES, progress=False))
+    f.loc[0, "message"] = "=HYPERLINK(\"http://x\")"
+    out = tmp_path / "问题清单.xlsx"
+    findings_xlsx(f, out)
+    book = openpyxl.load_workbook(out)
+    sheet = book["问题清单"]
+    assert [c.value for c in sheet[1]][:4] == ["单位", "年度", "级别", "规则"]
+    assert sheet.max_row == len(f) + 1 and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    messages = [r[[c.value for c in sheet[1]].index("问题说明")] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "=HYPERLINK(\"http://x\")" in messages and sheet.cell(2, 7).data_type == "s"
+    assert book["按单位汇总"].max_row == f.groupby(["agency", "rule"]).ngroups + 1

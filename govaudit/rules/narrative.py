@@ -175,11 +175,13 @@ _WHOLE = re.compile(r"(?:发布|公开)[^。；;\d]{0,14}?信息\s*(\d+)\s*条")
 _PART = re.compile(r"(?:其中|领域|方面)[^。；;\d]{0,24}?(?:发布|公开)[^。；;\d]{0,14}?(\d+)\s*条")
 
 
-@rule("N-TEXT-SELF", severity="warning", category="narrative", title="正文数字自相矛盾（部分大于整体）",
-      basis="由文意推出：分项数不应大于总数")
+@rule("N-TEXT-SELF", severity="warning", category="narrative", title="正文数字自相矛盾（部分大于整体，或同一数量前后不一）",
+      basis="由文意推出：分项数不应大于总数；同一数量在正文中只应有一个数值")
 def n_text_self(ctx):
-    """Within one paragraph: a part ("其中/在…领域 公开 M 条") larger than the whole stated before it."""
+    """A part ("其中/在…领域 公开 M 条") larger than the whole stated before it in the same paragraph;
+    or the same quantity stated twice with different numbers."""
     r = ctx.report
+    yield from _repeated_quantities(ctx)
     for key, text in r.sections.items():
         for para in nfkc(text).split("\n"):
             whole = _WHOLE.search(para)
@@ -193,3 +195,66 @@ def n_text_self(ctx):
                     yield ctx.find("N-TEXT-SELF", f"正文先称发布信息{n}条，后称其中一部分为{part}条，分项大于总数",
                                    section=key, expected=f"≤{n}", actual=part,
                                    evidence=f"原文：“{quote[:120]}”", where=str(m.start()))
+
+
+PERCENT_TOLERANCE = 0.5        # percentage points: rounding in the text is not a finding
+_PERCENT = r"(?:答复|的|了|申请)?" + _GAP % 3 + r"(\d+)\s*件\s*[，,、]?\s*(?:占|约占|占比)" + _GAP % 8 + r"(\d+(?:\.\d+)?)\s*[%％]"
+
+
+@rule("N-PERCENT", severity="warning", category="narrative", title="正文所述办理结果占比与表三不符",
+      basis="由表三推出：占比 = 该项件数 ÷ 办理总数（或新收、新收加结转）")
+def n_percent(ctx):
+    """“部分公开 258 件，占 33.9%”: the share recomputed from 表三 on every plausible base.
+
+    Gate: the stated count must equal the table's, so the sentence is about the same quantity;
+    a finding only when no base (（七）总计, 新收, 新收 + 结转) gives the stated share within 0.5 point.
+    """
+    r = ctx.report
+    text = _narrative(r)
+    new, carried, processed = (_req_total(r, k) for k in ("new_received", "carried_over", "total_processed"))
+    bases = {b for b in (processed, new, total((new, carried))) if b}
+    if not bases:
+        return
+    for name, pattern, rows in _RESULTS:
+        for s in _sentences(text):
+            m = re.search(pattern + _PERCENT, s)
+            if not m:
+                continue
+            count, share = int(m.group(1)), float(m.group(2))
+            table = total(_req_total(r, k) for k in rows if k in r.requests.index)
+            if table != count:
+                continue
+            shares = {b: 100 * count / b for b in bases}
+            if any(abs(v - share) <= PERCENT_TOLERANCE for v in shares.values()):
+                continue
+            expected = shares.get(processed) or next(iter(shares.values()))
+            yield ctx.find("N-PERCENT", f"正文称{name}{count}件占{share:g}%，按表三（{'、'.join(fmt(b) for b in sorted(bases))}件为基数）"
+                           f"应约为{expected:.1f}%", table="requests", row=rows[0], column="total",
+                           expected=f"{expected:.1f}%", actual=f"{share:g}%", evidence=f"原文：“{s[:80]}”", where=name)
+            break
+
+
+# the same quantity stated twice: only phrases that name it unambiguously
+_SAME_QUANTITY = (
+    ("新收政府信息公开申请", re.compile(r"(?:收到|新收)" + _GAP % 8 + r"政府信息公开申请" + _GAP % 4 + r"(\d+)\s*件")),
+    ("主动公开政府信息", re.compile(r"(?:全年|本年度?|年内)" + _GAP % 6 + r"(?:共|累计)?(?:主动)?公开政府信息\s*(\d+)\s*条")),
+)
+
+
+def _repeated_quantities(ctx):
+    """The same quantity ("收到政府信息公开申请 N 件", "全年主动公开政府信息 N 条") stated with different numbers."""
+    r = ctx.report
+    text = _narrative(r)
+    for name, pattern in _SAME_QUANTITY:
+        said: dict[int, str] = {}
+        for s in _sentences(text):
+            if _NOT_THIS_YEAR.search(s):
+                continue
+            for m in pattern.finditer(s):
+                said.setdefault(int(m.group(1)), s)
+        if len(said) > 1:
+            values = sorted(said)
+            quotes = "”与“".join(said[v][:50] for v in values[:2])
+            yield ctx.find("N-TEXT-SELF", f"正文两处提到{name}，数量分别为{'、'.join(map(str, values))}",
+                           section="overview", expected=values[0], actual=values[-1], evidence=f"原文：“{quotes}”",
+                           where=name)

@@ -3,15 +3,31 @@ from __future__ import annotations
 
 from datetime import date
 
+from ._util import is_township
 from .registry import rule
 
-# 条例第四十九条: departments by 1月31日, a government's own report by 3月31日. Local notices differ:
-# override with settings={"deadline": {"department": (1, 31), "government": (3, 31)}}.
-DEFAULT_DEADLINES = {"department": (1, 31), "government": (3, 31)}
+# 条例第四十九条: departments by 1月31日, a government's own report by 3月31日. 乡镇/街道 are not
+# named there; only a local notice sets their date, so they get none unless configured.
+# Override with settings={"deadline": {"township": (2, 15)},
+#                         "deadline_by_region": {"怀化市": {"department": (1, 28)}}}
+# (a region is matched as a prefix of the agency name; the longest prefix wins).
+DEFAULT_DEADLINES = {"department": (1, 31), "government": (3, 31), "township": None}
 
 
 def unit_type(agency: str) -> str:
+    if is_township(agency):
+        return "township"
     return "government" if agency.endswith(("人民政府", "政府")) else "department"
+
+
+def deadline_for(agency: str, year: int, settings: dict) -> date | None:
+    kind = unit_type(agency)
+    table = {**DEFAULT_DEADLINES, **settings.get("deadline", {})}
+    regions = sorted((r for r in settings.get("deadline_by_region", {}) if agency.startswith(r)), key=len)
+    for region in regions:
+        table.update(settings["deadline_by_region"][region])
+    month_day = table.get(kind)
+    return date(year + 1, *month_day) if month_day else None
 
 
 @rule("M-DEADLINE", severity="error", category="timeliness", title="年度报告应按期公布",
@@ -24,10 +40,8 @@ def m_deadline(ctx):
         return
     if isinstance(published, str):
         published = date.fromisoformat(published[:10])
-    kind = unit_type(r.agency or "")
-    month, day = {**DEFAULT_DEADLINES, **ctx.settings.get("deadline", {})}[kind]
-    deadline = date(r.year + 1, month, day)
-    if published > deadline:
+    deadline = deadline_for(r.agency or "", r.year, ctx.settings)
+    if deadline and published > deadline:
         yield ctx.find("M-DEADLINE", f"报告于{published:%Y年%m月%d日}公布，晚于{deadline:%Y年%m月%d日}的期限",
                        expected=deadline.isoformat(), actual=published.isoformat())
 
