@@ -30,9 +30,14 @@ def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.Da
     everything = reports + [p for p in prior if p not in reports]
     rules = [r for r in registry.all_rules() if _wanted(r.id, select, skip)]
     findings = []
+    shared: dict = {}
+    by_unit_year = {}
+    for p in reversed(everything):          # the first of duplicates wins, as a scan would
+        if p.agency and p.year is not None:
+            by_unit_year[(p.agency, p.year)] = p
     for report in reports:
-        last = _previous_of(report, everything)
-        ctx = Context(report, previous=last, corpus=reports, settings=settings or {})
+        last = by_unit_year.get((report.agency, report.year - 1)) if report.agency and report.year else None
+        ctx = Context(report, previous=last, corpus=reports, settings=settings or {}, shared=shared)
         with report.snapshot(), (last.snapshot() if last is not None else nullcontext()):
             for rule in rules:
                 if report.meta.get("not_text") and rule.needs_text:
@@ -66,12 +71,6 @@ def _as_reports(previous) -> list[Report]:
     if isinstance(previous, (str, Path)):
         return list(load_many(previous, progress=False))
     return list(previous)
-
-
-def _previous_of(report: Report, pool: list[Report]) -> Report | None:
-    if report.year is None or not report.agency:
-        return None
-    return next((p for p in pool if p.agency == report.agency and p.year == report.year - 1), None)
 
 
 def write_findings(df: pd.DataFrame, fmt: str, out: str | None):

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--severity", choices=("error", "warning", "info"), default="info",
                    help="只输出不低于该级别的问题")
     c.add_argument("--no-progress", action="store_true")
+    c.add_argument("--cache", metavar="DIR", help="解析结果缓存目录（默认 ~/.cache/govaudit；未改动的文件不再解析）")
+    c.add_argument("--no-cache", action="store_true", help="不使用缓存")
+    c.add_argument("--scheduler", metavar="ADDRESS", help="在 Dask 集群上解析（如 tcp://10.0.0.5:8786）")
     c.add_argument("--deadline", action="append", default=[], metavar="TYPE=MM-DD",
                    help="公布期限：department（部门）、government（本级政府）、township（乡镇街道），可重复；"
                         "默认部门1月31日、政府3月31日、乡镇街道不检查")
@@ -113,7 +116,23 @@ def _check(args) -> int:
     from .checks import check, write_findings
 
     settings = _settings(args)
-    corpus = load_many(args.paths, progress=not args.no_progress)
+    from .cache import default_dir
+    client = None
+    if args.scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise GovauditError("使用 --scheduler 需要安装 dask：pip install 'govaudit[dask]'") from None
+        try:
+            client = Client(args.scheduler, timeout="20s")
+        except (OSError, TimeoutError) as e:
+            raise GovauditError(f"无法连接 Dask 集群 {args.scheduler}：{e}") from e
+    cache_dir = None if args.no_cache else (args.cache or default_dir())
+    try:
+        corpus = load_many(args.paths, progress=not args.no_progress, client=client, cache_dir=cache_dir)
+    finally:
+        if client is not None:
+            client.close()
     findings, errors = check(corpus, previous=args.previous, settings=settings), corpus.errors
     if args.db:
         from . import store

@@ -58,8 +58,14 @@ class Report:
     @contextmanager
     def snapshot(self):
         """Read cells from a plain dict for the duration (rules read thousands of cells; ``df.at`` is slow)."""
-        self._cells = {(t, r, c): _plain(v) for t in ("active", "requests", "appeals")
-                       for (r, c), v in self.table(t).stack(future_stack=True).items()}
+        cells = {}
+        for t in ("active", "requests", "appeals"):
+            frame = self.table(t)
+            columns = list(frame.columns)
+            for r, values in zip(frame.index, frame.to_numpy(dtype=object)):
+                for c, v in zip(columns, values):
+                    cells[(t, r, c)] = _plain(v)
+        self._cells = cells
         try:
             yield self
         finally:

@@ -6,9 +6,11 @@ import re
 from ..numbers import nfkc
 from ._util import is_township
 from .registry import rule
-from .similarity import similar_sections
+from .. import template as T
+from .similarity import SectionIndex
 
 CROSS_UNIT_THRESHOLD = 0.8
+_COMPARED = ("overview", "problems")
 _FOREIGN_SELF = re.compile(r"我(县|市|区|省|局|委|厅|院)(?![\u4e00-\u9fff]{0,1}(?:委|政府)?(?:要求|部署|统一))")
 
 
@@ -17,10 +19,18 @@ _FOREIGN_SELF = re.compile(r"我(县|市|区|省|局|委|厅|院)(?![\u4e00-\u9f
 def c_cross_unit(ctx):
     """A text section ≥ 80 % similar to the same section of another unit's report of the same year."""
     r = ctx.report
-    for other in ctx.corpus:
-        if other is r or other.year != r.year or other.agency == r.agency:
-            continue
-        for key, title, s in similar_sections(r, other, ("overview", "problems"), CROSS_UNIT_THRESHOLD):
+    index = ctx.shared.get("copy-index")
+    if index is None:
+        index = ctx.shared["copy-index"] = SectionIndex(ctx.corpus, _COMPARED)
+    if "corpus-order" not in ctx.shared:
+        ctx.shared["corpus-order"] = {id(x): i for i, x in enumerate(ctx.corpus)}
+    order = ctx.shared["corpus-order"]
+    for key in _COMPARED:
+        title = next(t.title for t in T.SECTIONS if t.key == key)
+        hits = sorted(index.similar(r, key, CROSS_UNIT_THRESHOLD), key=lambda hit: order[id(hit[0])])
+        for other, s in hits:
+            if other.agency == r.agency:
+                continue
             yield ctx.find("C-CROSS-UNIT", f"“{title}”部分与{other.agency}同年度报告相似度{s:.0%}",
                            section=key, expected=f"<{CROSS_UNIT_THRESHOLD:.0%}", actual=f"{s:.0%}",
                            evidence=f"对照：{other.meta.get('source', '')}", where=other.agency or "")

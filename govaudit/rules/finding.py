@@ -48,6 +48,7 @@ class Context:
     previous: object = None
     corpus: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)
+    shared: dict = field(default_factory=dict)     # built once per check() run (e.g. the copy index)
 
     def find(self, rule_id: str, message: str, *, table="", row="", column="", section="", expected=None,
              actual=None, evidence="", severity=None, where: str = "") -> Finding:

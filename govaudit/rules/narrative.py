@@ -16,9 +16,13 @@ _N = r"(\d+)\s*(?:件|条|个|宗|次)"
 _NOT_THIS_YEAR = re.compile(r"上年|去年|结转|累计|历年|以来")
 
 
-def _narrative(r) -> str:
-    """Text outside the tables: 总体情况 plus the prose around the tables."""
-    return nfkc("\n".join(r.sections.get(k, "") for k in ("overview", "requests", "appeals", "other")))
+def _narrative(ctx) -> str:
+    """Text outside the tables: 总体情况 plus the prose around the tables (normalised once per check run)."""
+    key = ("narrative", id(ctx.report))
+    if key not in ctx.shared:
+        ctx.shared[key] = nfkc("\n".join(ctx.report.sections.get(k, "")
+                                         for k in ("overview", "requests", "appeals", "other")))
+    return ctx.shared[key]
 
 
 def _sentences(text: str):
@@ -62,7 +66,7 @@ def n_none_req(ctx):
     new = _req_total(r, "new_received")
     if not new:
         return
-    for s in _sentences(_narrative(r)):
+    for s in _sentences(_narrative(ctx)):
         m = _NONE_REQ.search(s)
         if m and not _NOT_THIS_YEAR.search(s[:m.start()]):
             yield ctx.find("N-NONE-REQ", f"正文称“{s[:60]}”，但表三本年新收申请总计为{fmt(new)}件",
@@ -77,7 +81,7 @@ def n_t3_new(ctx):
     """“收到…申请 N 件” = 表三 一、本年新收 总计 (error when one of them is 0 and the other is not)."""
     r = ctx.report
     table = _req_total(r, "new_received")
-    said, sentence = _first(_NEW, _narrative(r), exclude=_NOT_THIS_YEAR)
+    said, sentence = _first(_NEW, _narrative(ctx), exclude=_NOT_THIS_YEAR)
     if said is None or table is None or said == table:
         return
     carried = _req_total(r, "carried_over")
@@ -94,7 +98,7 @@ def n_t3_new(ctx):
 def n_t3_carry(ctx):
     """“上年结转 N 件” = 表三 二 总计; “结转下年度 N 件” = 表三 四 总计."""
     r = ctx.report
-    text = _narrative(r)
+    text = _narrative(ctx)
     for patterns, key, name in ((_CARRY_IN, "carried_over", "上年结转"), (_CARRY_OUT, "carried_forward", "结转下年度")):
         said, sentence = _first(patterns, text)
         table = _req_total(r, key)
@@ -121,7 +125,7 @@ _RESULTS = (
 def n_t3_results(ctx):
     """“予以公开 a 件、部分公开 b 件、不予公开 c 件…” = the matching 表三 rows (c = Σ（三）…)."""
     r = ctx.report
-    text = _narrative(r)
+    text = _narrative(ctx)
     for name, pattern, rows in _RESULTS:
         said, sentence = _first((re.compile(pattern + r"(?:答复|的|了|申请)?" + _GAP % 3 + r"(\d+)\s*件"),), text)
         if said is None:
@@ -139,7 +143,7 @@ def n_t3_results(ctx):
 def n_t4_counts(ctx):
     """“行政复议 N 件” = 表四 行政复议 总计; “行政诉讼 M 件” = 直接起诉 + 复议后起诉 总计."""
     r = ctx.report
-    text = _narrative(r)
+    text = _narrative(ctx)
     review = r.value("appeals", "review", "total")
     suits = total(r.value("appeals", k, "total") for k in ("suit_direct", "suit_after_review"))
     for patterns, table, row, name in ((_REVIEW, review, "review", "行政复议"), (_SUIT, suits, "suit_direct", "行政诉讼")):
@@ -157,7 +161,7 @@ def n_none_appeal(ctx):
     r = ctx.report
     review = r.value("appeals", "review", "total")
     suits = [r.value("appeals", k, "total") for k in ("suit_direct", "suit_after_review")]
-    for s in _sentences(_narrative(r)):
+    for s in _sentences(_narrative(ctx)):
         for m in _NONE_APPEAL.finditer(s):
             if m.group(1) == "行政复议" and review:
                 yield ctx.find("N-NONE-APPEAL", f"正文称“{s[:50]}”，但表四行政复议总计为{fmt(review)}件",
@@ -210,7 +214,7 @@ def n_percent(ctx):
     a finding only when no base (（七）总计, 新收, 新收 + 结转) gives the stated share within 0.5 point.
     """
     r = ctx.report
-    text = _narrative(r)
+    text = _narrative(ctx)
     new, carried, processed = (_req_total(r, k) for k in ("new_received", "carried_over", "total_processed"))
     bases = {b for b in (processed, new, total((new, carried))) if b}
     if not bases:
@@ -244,7 +248,7 @@ _SAME_QUANTITY = (
 def _repeated_quantities(ctx):
     """The same quantity ("收到政府信息公开申请 N 件", "全年主动公开政府信息 N 条") stated with different numbers."""
     r = ctx.report
-    text = _narrative(r)
+    text = _narrative(ctx)
     for name, pattern in _SAME_QUANTITY:
         said: dict[int, str] = {}
         for s in _sentences(text):
