@@ -15,7 +15,7 @@ from .report import Corpus, Report
 from .rules import registry
 from .rules.finding import FINDING_COLUMNS, Context, to_frame
 
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.DataFrame:
@@ -50,7 +50,7 @@ def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.Da
     df = to_frame(findings)
     if not df.empty:
         df = df.drop_duplicates("id").sort_values(
-            ["report", "severity", "rule"], key=lambda s: s.map(_SEVERITY_ORDER) if s.name == "severity" else s,
+            ["report", "severity", "rule"], key=lambda s: s.map(SEVERITY_ORDER) if s.name == "severity" else s,
             kind="stable").reset_index(drop=True)
     return df
 
@@ -108,7 +108,7 @@ def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
 def _table(df: pd.DataFrame) -> str:
     if df.empty:
         return "未发现问题。\n"
-    names = {"error": "错误", "warning": "警告", "info": "提示"}
+    names = registry.SEVERITY_NAMES
     lines = []
     for report, group in df.groupby("report", sort=False):
         lines.append(f"\n{report}（{group['source'].iloc[0]}）")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import template as T
+from .rules.registry import SEVERITY_NAMES
 
-SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 
 # column -> Chinese header, in sheet order; review columns are used when present
 _COLUMNS = {
@@ -36,8 +36,7 @@ def location(rec) -> str:
         if column:
             text += f"“{T.column_label(table, column)}”列"
         return text
-    names = {s.key: f"{s.number}、{s.title}" for s in T.SECTIONS}
-    return names.get(section, section)
+    return T.SECTION_HEADINGS.get(section, section)
 
 
 def problem_list(findings: pd.DataFrame) -> pd.DataFrame:

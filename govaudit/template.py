@@ -90,6 +90,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("other", "六", "其他需要报告的事项", ("其他需要报告的事项",)),
 )
 SECTION_KEYS = tuple(s.key for s in SECTIONS)
+SECTION_HEADINGS = {s.key: f"{s.number}、{s.title}" for s in SECTIONS}     # "五、存在的主要问题及改进情况"
 
 # --- table 三 -----------------------------------------------------------------
 

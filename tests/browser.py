@@ -1,7 +1,6 @@
 """Helpers for driving the Voila pages in Debian's Chromium (browser tests and the app benchmark)."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -9,16 +8,12 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from pgserver import free_port
+
 CHROMIUM = "/usr/bin/chromium"
 # as the machine notes say: without these Chromium keeps calling hosts this network refuses
 CHROMIUM_ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run",
                  "--disable-sync", "--disable-gpu", "--disable-quic"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

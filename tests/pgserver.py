@@ -18,7 +18,7 @@ def _bindir() -> Path | None:
     return versions[-1].parent if versions else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -37,7 +37,7 @@ def running_postgres():
     if os.geteuid() == 0:          # PostgreSQL refuses to run as root
         shutil.chown(base, "postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
     subprocess.run(prefix + [str(bindir / "initdb"), "-D", str(data), "-U", "govaudit", "--auth=trust",
                              "-E", "UTF8", "--locale=C"], check=True, capture_output=True)
     subprocess.run(prefix + [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w",

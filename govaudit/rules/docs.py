@@ -1,10 +1,9 @@
 """Generate docs/rules.md from the registry: ``python -m govaudit.rules.docs > docs/rules.md``."""
 from __future__ import annotations
 
-from .registry import all_rules
+from .registry import SEVERITY_NAMES, all_rules
 
 _SCOPE = {"report": "单份报告", "cross-year": "本年+上年报告", "corpus": "同年度报告集"}
-_SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 def markdown() -> str:
@@ -15,7 +14,7 @@ def markdown() -> str:
              "| id | 级别 | 类别 | 范围 | 规则 | 依据 |", "|---|---|---|---|---|---|"]
     for r in rules:
         basis = r.basis.replace("|", "｜")
-        lines.append(f"| {r.id} | {_SEVERITY[r.severity]} | {r.category} | {_SCOPE[r.scope]} | {r.title} | {basis} |")
+        lines.append(f"| {r.id} | {SEVERITY_NAMES[r.severity]} | {r.category} | {_SCOPE[r.scope]} | {r.title} | {basis} |")
     return "\n".join(lines) + "\n"
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 SEVERITIES = ("error", "warning", "info")
+SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 SCOPES = ("report", "cross-year", "corpus")
 
 

@@ -38,7 +38,7 @@ def s_six_sections(ctx):
     for s in T.SECTIONS:
         if s.key not in r.meta.get("sections_found", []):
             yield ctx.find("S-SIX-SECTIONS", f"缺少第{s.number}部分“{s.title}”（未找到该标题）",
-                           section=s.key, expected=f"{s.number}、{s.title}", actual="缺失")
+                           section=s.key, expected=T.SECTION_HEADINGS[s.key], actual="缺失")
 
 
 @rule("S-TABLES-PRESENT", severity="error", category="structure", title="表二、表三、表四均应列出",

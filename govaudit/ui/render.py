@@ -4,8 +4,9 @@ from __future__ import annotations
 import html
 
 from .. import template as T
-from ..export import SEVERITY_NAMES, location
+from ..export import location
 from ..rules import registry  # importing the package registers every rule
+from ..rules.registry import SEVERITY_NAMES
 
 STYLE = """<style>
 .ga-table{border-collapse:collapse;font-size:13px;margin:4px 0}
@@ -73,8 +74,7 @@ def finding_html(f: dict) -> str:
 
 def section_html(report, section: str) -> str:
     text = report.sections.get(section, "")
-    names = {s.key: f"{s.number}、{s.title}" for s in T.SECTIONS}
-    return (f"<div><b>{esc(names.get(section, section))}</b></div>"
+    return (f"<div><b>{esc(T.SECTION_HEADINGS.get(section, section))}</b></div>"
             f"<div class='ga-quote'>{esc(text) if text else '（报告中没有这一部分）'}</div>")
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from .. import store as store_mod
 from .. import template as T
 from ..api import load_many
-from ..checks import check
+from ..checks import SEVERITY_ORDER, check
 from ..errors import GovauditError, StoreConflict
 from ..export import location
 from .render import STYLE, esc, finding_html, section_html, severity_name, table_html
@@ -26,7 +26,6 @@ log = logging.getLogger("govaudit")
 ALL = "（全部）"
 GRID_COLUMNS = {"agency": "单位", "year": "年度", "severity_name": "级别", "rule": "规则", "where": "位置",
                 "message": "问题", "status": "审核", "rectification": "整改", "state": "状态"}
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def data_dir_from_env() -> Path:
@@ -138,7 +137,7 @@ class Workbench:
             return rows
         rows["severity_name"] = rows["severity"].map(severity_name)
         rows["where"] = [location(r) for r in rows.to_dict("records")]
-        rows["order"] = rows["severity"].map(_SEVERITY_ORDER).fillna(3)
+        rows["order"] = rows["severity"].map(SEVERITY_ORDER).fillna(3)
         return rows.sort_values(["order", "agency", "rule"], kind="stable").reset_index(drop=True)
 
     def refresh(self, keep: str | None = None) -> None:
@@ -333,7 +332,7 @@ def _year(v) -> str:
 
 
 def _flag_locations() -> list[tuple[str, tuple[str, str, str, str]]]:
-    out = [(f"{s.number}、{s.title}", ("", "", "", s.key)) for s in T.SECTIONS]
+    out = [(heading, ("", "", "", key)) for key, heading in T.SECTION_HEADINGS.items()]
     for table in ("active", "requests", "appeals"):
         rows = T.ALL_REQUEST_ROWS if table == "requests" else (
             T.APPEAL_ROWS if table == "appeals" else T.ACTIVE_ROWS_2021)
