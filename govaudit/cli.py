@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     vi.add_argument("--db", metavar="URL")
     vi.add_argument("--user")
 
+    r = sub.add_parser("report", help="根据审核数据库中已确认的问题起草通报（Word）")
+    r.add_argument("--db", metavar="URL")
+    r.add_argument("--out", metavar="FILE.docx", required=True)
+    r.add_argument("--title", help="通报标题（默认按报告年度生成）")
+    r.add_argument("--issuer", default="", help="落款单位")
+
     sub.add_parser("rules", help="列出全部审核规则")
 
     a = sub.add_parser("app", help="启动 Voila 审核工作台")
@@ -76,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"extract": _extract, "check": _check, "rules": _rules, "app": _app,
-                "reviews": _reviews}[args.command](args)
+                "reviews": _reviews, "report": _report}[args.command](args)
     except ReadError as e:
         print(f"govaudit: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -189,6 +195,19 @@ def _reviews(args) -> int:
     with store.open(args.db, user=args.user) as db:
         counts = db.import_(path.read_text(encoding="utf-8-sig"))
     print(f"导入完成：审核记录 {counts['reviews']} 条，人工问题 {counts['flags']} 条，历史 {counts['history']} 条")
+    return EXIT_OK
+
+
+def _report(args) -> int:
+    from . import store
+    from .bulletin import draft
+
+    if not args.out.lower().endswith(".docx"):
+        raise GovauditError(f"通报只能保存为 .docx 文件：{args.out}")
+    with store.open(args.db, readonly=True) as db:
+        numbers = draft(db, args.out, title=args.title, issuer=args.issuer)
+    print(f"已生成通报 {args.out}：{numbers['reports']} 份报告，确认问题 {numbers['confirmed']} 条，"
+          f"涉及 {numbers['confirmed_units']} 家单位")
     return EXIT_OK
 
 

@@ -390,6 +390,20 @@ class Store:
         frame["version"] = frame["version"].fillna(0).astype(int)
         return frame
 
+    def checked_reports(self) -> pd.DataFrame:
+        """Every report a run has read, as its latest run read it: report, agency, year, source, sha256."""
+        latest = (sa.select(run_reports_t.c.report, sa.func.max(run_reports_t.c.run_id).label("run_id"))
+                  .group_by(run_reports_t.c.report).subquery())
+        q = (sa.select(run_reports_t.c.report, reports_t.c.agency, reports_t.c.year, reports_t.c.source,
+                       reports_t.c.sha256)
+             .join(latest, sa.and_(run_reports_t.c.report == latest.c.report,
+                                   run_reports_t.c.run_id == latest.c.run_id))
+             .join(reports_t, reports_t.c.sha256 == run_reports_t.c.sha256)
+             .order_by(run_reports_t.c.report))
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(q).mappings().all(),
+                                columns=["report", "agency", "year", "source", "sha256"])
+
     def worklist(self, reports: list[str] | None = None) -> pd.DataFrame:
         """What an inspector works through: the latest findings and the hand-added flags, with their reviews."""
         frame = self.latest_findings()
@@ -405,10 +419,8 @@ class Store:
             manual["rectification"] = manual["rectification"].fillna(RECTIFICATIONS[0])
             manual["note"] = manual["note"].fillna("")
             manual["version"] = manual["version"].fillna(0).astype(int)
-            with self.engine.connect() as conn:
-                known = pd.DataFrame(conn.execute(sa.select(reports_t.c.report, reports_t.c.agency, reports_t.c.year)
-                                                  .distinct()).mappings().all(), columns=["report", "agency", "year"])
-            manual = manual.join(known.drop_duplicates("report").set_index("report"), on="report")
+            known = self.checked_reports()[["report", "agency", "year"]]
+            manual = manual.join(known.set_index("report"), on="report")
             frame = pd.concat([frame, manual], ignore_index=True)
         if reports is not None:
             frame = frame[frame.report.isin(reports)]

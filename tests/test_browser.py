@@ -120,6 +120,11 @@ def test_confirm_and_note_persist_across_reload_and_reach_the_dashboard(app, pag
         assert headers[:4] == ["单位", "年度", "级别", "规则"]
         notes = [r[headers.index("审核意见")] for r in sheet.iter_rows(min_row=2, values_only=True)]
         assert "已与街道核实：186条为低保公示条数" in notes
+        with dash.expect_download() as download:
+            dash.get_by_text("下载通报草稿（Word）").click()
+        import docx
+        bulletin = docx.Document(download.value.path())
+        assert "（一）鲁山县琴台街道办事处（1条）" in [p.text for p in bulletin.paragraphs]
         dash.close()
     with store.open(db, readonly=True) as ro:        # the dashboard wrote nothing
         assert len(ro.history()) == 3

@@ -6,6 +6,9 @@ from typing import Callable, Iterable
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
+CATEGORY_NAMES = {"arithmetic": "表内计算", "structure": "结构与模板", "narrative": "文字与表格", "cross-year": "跨年度",
+                  "copy": "抄袭雷同", "timeliness": "时效", "formatting": "格式", "parse": "无法读取",
+                  "manual": "人工标注"}
 SCOPES = ("report", "cross-year", "corpus")
 
 

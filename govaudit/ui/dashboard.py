@@ -2,11 +2,12 @@
 
 It opens the database read-only (SQLite ``mode=ro``; for PostgreSQL a read-only
 session, and a SELECT-only role is recommended), creates no widget that writes, and
-offers the problem list as an Excel download.
+offers the problem list (Excel) and the 通报 draft (Word) as downloads.
 """
 from __future__ import annotations
 
 import base64
+import io
 import logging
 from datetime import date
 
@@ -14,14 +15,13 @@ import ipywidgets as W
 import pandas as pd
 
 from .. import store as store_mod
+from ..bulletin import draft
 from ..errors import GovauditError
 from ..export import findings_xlsx
+from ..rules.registry import CATEGORY_NAMES
 from .render import STYLE, esc, severity_name
 
 log = logging.getLogger("govaudit")
-CATEGORY_NAMES = {"arithmetic": "表内计算", "structure": "结构与模板", "narrative": "文字与表格", "cross-year": "跨年度",
-                  "copy": "抄袭雷同", "timeliness": "时效", "formatting": "格式", "parse": "无法读取",
-                  "manual": "人工标注"}
 
 
 def build(db_url: str | None = None) -> W.Widget:
@@ -37,23 +37,25 @@ def build(db_url: str | None = None) -> W.Widget:
     try:
         with db:
             rows = db.worklist()
-        if rows.empty:
-            return W.HTML(f"{STYLE}<h2>审核汇总看板</h2><p>数据库中还没有检查结果。</p>")
-        return _page(rows)
+            if rows.empty:
+                return W.HTML(f"{STYLE}<h2>审核汇总看板</h2><p>数据库中还没有检查结果。</p>")
+            word = io.BytesIO()
+            draft(db, word)
+        return _page(rows, word.getvalue())
     except Exception as e:  # never a traceback to a supervisor; the log has it
         log.exception("dashboard failed")
         return W.HTML(f"{STYLE}<div class='ga-card ga-error'>看板出错（{esc(type(e).__name__)}），"
                       "请联系管理员查看服务日志</div>")
 
 
-def _page(rows: pd.DataFrame) -> W.Widget:
+def _page(rows: pd.DataFrame, bulletin: bytes) -> W.Widget:
     current = rows[rows.state == "现存"]
     return W.VBox([
         W.HTML(STYLE + "<h2>政府信息公开工作年度报告 · 审核汇总看板（只读）</h2>" + _headline(rows)),
         W.HBox([_chart_by_unit(current), _chart_by_category(current)]),
         W.HBox([_chart_review(rows), _chart_rectification(rows)]),
         W.HTML("<h3>各单位待整改问题排名</h3>" + _ranking(rows)),
-        W.HTML(_download(rows)),
+        W.HTML(_download(rows, bulletin)),
     ])
 
 
@@ -121,9 +123,13 @@ def _ranking(rows: pd.DataFrame) -> str:
             f"<th>已确认</th><th>全部问题</th></tr>{body}</table>")
 
 
-def _download(rows: pd.DataFrame) -> str:
-    data = base64.b64encode(findings_xlsx(rows)).decode("ascii")
-    name = f"问题清单-{date.today():%Y%m%d}.xlsx"
-    return (f"<a download='{esc(name)}' href='data:application/vnd.openxmlformats-officedocument."
-            f"spreadsheetml.sheet;base64,{data}' class='jupyter-button mod-primary' "
-            "style='padding:6px 14px;text-decoration:none'>下载问题清单（Excel）</a>")
+def _download(rows: pd.DataFrame, bulletin: bytes) -> str:
+    today = f"{date.today():%Y%m%d}"
+    links = ((f"问题清单-{today}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              findings_xlsx(rows), "下载问题清单（Excel）"),
+             (f"通报-{today}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+              bulletin, "下载通报草稿（Word）"))
+    return " ".join(
+        f"<a download='{esc(name)}' href='data:{mime};base64,{base64.b64encode(data).decode('ascii')}' "
+        f"class='jupyter-button mod-primary' style='padding:6px 14px;text-decoration:none'>{label}</a>"
+        for name, mime, data, label in links)
