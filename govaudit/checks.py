@@ -13,7 +13,7 @@ from .api import load_many
 from .errors import GovauditError
 from .report import Corpus, Report
 from .rules import registry
-from .rules.finding import FINDING_COLUMNS, Context, to_frame
+from .rules.finding import FINDING_COLUMNS, Context, Finding, to_frame
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -26,26 +26,43 @@ def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.Da
     ``select``/``skip``: rule ids or glob patterns ("T3-*").
     """
     reports = [obj] if isinstance(obj, Report) else list(obj)
-    prior = _as_reports(previous)
+    return run_rules(reports, _as_reports(previous), select_rules(select, skip), settings or {})
+
+
+def select_rules(select=None, skip=None) -> list[registry.Rule]:
+    return [r for r in registry.all_rules() if _wanted(r.id, select, skip)]
+
+
+def report_findings(report: Report, rules, settings: dict) -> list[Finding]:
+    """The findings of the rules that read one report alone (the work a batch does in its workers)."""
+    ctx = Context(report, settings=settings)
+    with report.snapshot():
+        return [f for rule in rules if rule.scope == "report" and _applies(rule, report) for f in rule.func(ctx)]
+
+
+def run_rules(reports: list[Report], prior: list[Report], rules, settings: dict,
+              checked: dict[int, list[Finding]] | None = None) -> pd.DataFrame:
+    """Every rule over ``reports``; ``checked`` holds per-report findings already computed, by ``id(report)``."""
     everything = reports + [p for p in prior if p not in reports]
-    rules = [r for r in registry.all_rules() if _wanted(r.id, select, skip)]
-    findings = []
-    shared: dict = {}
     by_unit_year = {}
     for p in reversed(everything):          # the first of duplicates wins, as a scan would
         if p.agency and p.year is not None:
             by_unit_year[(p.agency, p.year)] = p
+    findings = []
+    shared: dict = {}
     for report in reports:
         last = by_unit_year.get((report.agency, report.year - 1)) if report.agency and report.year else None
-        ctx = Context(report, previous=last, corpus=reports, settings=settings or {}, shared=shared)
-        with report.snapshot(), (last.snapshot() if last is not None else nullcontext()):
-            for rule in rules:
-                if report.meta.get("not_text") and rule.needs_text:
-                    continue   # nothing was read: a missing section or table would not be true
-                if rule.scope == "cross-year" and last is None:
-                    continue
-                if rule.scope == "corpus" and len(reports) < 2:
-                    continue
+        done = (checked or {}).get(id(report))
+        todo = [r for r in rules if _applies(r, report, last, len(reports)) and not (done is not None
+                                                                                   and r.scope == "report")]
+        findings.extend(done or ())
+        if not todo:
+            continue
+        ctx = Context(report, previous=last, corpus=reports, settings=settings, shared=shared)
+        reads_cells = any(r.scope != "corpus" for r in todo)       # the copy index reads text only
+        with (report.snapshot() if reads_cells else nullcontext()), \
+                (last.snapshot() if last is not None and reads_cells else nullcontext()):
+            for rule in todo:
                 findings.extend(rule.func(ctx))
     df = to_frame(findings)
     if not df.empty:
@@ -53,6 +70,16 @@ def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.Da
             ["report", "severity", "rule"], key=lambda s: s.map(SEVERITY_ORDER) if s.name == "severity" else s,
             kind="stable").reset_index(drop=True)
     return df
+
+
+def _applies(rule, report: Report, last: Report | None = None, corpus_size: int = 1) -> bool:
+    if report.meta.get("not_text") and rule.needs_text:
+        return False        # nothing was read: a missing section or table would not be true
+    if rule.scope == "cross-year":
+        return last is not None
+    if rule.scope == "corpus":
+        return corpus_size >= 2
+    return True
 
 
 def _wanted(rule_id, select, skip) -> bool:

@@ -118,8 +118,8 @@ def _extract(args) -> int:
 
 
 def _check(args) -> int:
-    from .api import load_many
-    from .checks import check, write_findings
+    from .batch import check_files
+    from .checks import write_findings
 
     settings = _settings(args)
     from .cache import default_dir
@@ -135,11 +135,12 @@ def _check(args) -> int:
             raise GovauditError(f"无法连接 Dask 集群 {args.scheduler}：{e}") from e
     cache_dir = None if args.no_cache else (args.cache or default_dir())
     try:
-        corpus = load_many(args.paths, progress=not args.no_progress, client=client, cache_dir=cache_dir)
+        corpus, findings = check_files(args.paths, previous=args.previous, settings=settings,
+                                       progress=not args.no_progress, client=client, cache_dir=cache_dir)
     finally:
         if client is not None:
             client.close()
-    findings, errors = check(corpus, previous=args.previous, settings=settings), corpus.errors
+    errors = corpus.errors
     if args.db:
         from . import store
         with store.open(args.db, user=args.user) as db:

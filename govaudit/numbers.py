@@ -17,7 +17,9 @@ NA_MARKERS = frozenset({"", "/", "／", "\\", "—", "——", "-", "--", "－",
 _NUMBER = re.compile(r"^([+\-−－]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元|件|条|笔|个|项|次|人次|%)?$")
 
 
+@lru_cache(maxsize=1024)
 def nfkc(text: str) -> str:
+    """NFKC (full-width digits and punctuation to ASCII); cached, as every narrative rule normalises the same sections."""
     return unicodedata.normalize("NFKC", text)
 
 

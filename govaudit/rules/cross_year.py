@@ -64,8 +64,9 @@ def x_table_identical(ctx):
     """表三/表四 non-zero numbers identical to last year's."""
     r, p = ctx.report, ctx.previous
     for table in ("requests", "appeals"):
-        a = [r.value(table, k, c) for k in r.table(table).index for c in r.table(table).columns]
-        b = [p.value(table, k, c) for k in r.table(table).index for c in r.table(table).columns]
+        cells = [(k, c) for k in r.table(table).index for c in r.table(table).columns]
+        a = [r.value(table, k, c) for k, c in cells]
+        b = [p.value(table, k, c) for k, c in cells]
         if any(v for v in a) and a == b:
             yield ctx.find("X-TABLE-IDENTICAL", f"{T.TABLE_NAMES[table]}的数据与{p.year}年报告完全相同",
                            table=table, expected="本年数据", actual="与上年相同")

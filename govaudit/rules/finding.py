@@ -49,6 +49,7 @@ class Context:
     corpus: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)
     shared: dict = field(default_factory=dict)     # built once per check() run (e.g. the copy index)
+    memo: dict = field(default_factory=dict)       # built once per report (e.g. its normalised narrative)
 
     def find(self, rule_id: str, message: str, *, table="", row="", column="", section="", expected=None,
              actual=None, evidence="", severity=None, where: str = "") -> Finding:

@@ -6,6 +6,7 @@ text checks had to be switched off for noise; these stay narrow on purpose).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..numbers import nfkc
 from ._util import fmt, total
@@ -17,18 +18,17 @@ _NOT_THIS_YEAR = re.compile(r"上年|去年|结转|累计|历年|以来")
 
 
 def _narrative(ctx) -> str:
-    """Text outside the tables: 总体情况 plus the prose around the tables (normalised once per check run)."""
-    key = ("narrative", id(ctx.report))
-    if key not in ctx.shared:
-        ctx.shared[key] = nfkc("\n".join(ctx.report.sections.get(k, "")
-                                         for k in ("overview", "requests", "appeals", "other")))
-    return ctx.shared[key]
+    """Text outside the tables: 总体情况 plus the prose around the tables (normalised once per report)."""
+    if "narrative" not in ctx.memo:
+        ctx.memo["narrative"] = nfkc("\n".join(ctx.report.sections.get(k, "")
+                                               for k in ("overview", "requests", "appeals", "other")))
+    return ctx.memo["narrative"]
 
 
-def _sentences(text: str):
-    for s in re.split(r"[。；;\n]", text):
-        if s.strip():
-            yield s.strip()
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[str, ...]:
+    """The sentences of a text; cached, as a dozen rules walk the same narrative."""
+    return tuple(s.strip() for s in re.split(r"[。；;\n]", text) if s.strip())
 
 
 def _first(patterns, text, exclude=None):
@@ -162,6 +162,8 @@ def n_none_appeal(ctx):
     review = r.value("appeals", "review", "total")
     suits = [r.value("appeals", k, "total") for k in ("suit_direct", "suit_after_review")]
     for s in _sentences(_narrative(ctx)):
+        if "行政" not in s:               # cheap test first: the pattern backtracks on every "无"
+            continue
         for m in _NONE_APPEAL.finditer(s):
             if m.group(1) == "行政复议" and review:
                 yield ctx.find("N-NONE-APPEAL", f"正文称“{s[:50]}”，但表四行政复议总计为{fmt(review)}件",

@@ -1,0 +1,172 @@
+"""Many files at once: what ``load_many`` and ``govaudit check DIR`` run.
+
+Per file, in a worker (process pool, Dask cluster, or in-process for a few files): read
+and parse, then the rules that read that report alone. Both results are cached by the
+file's sha256, so a re-run parses and checks only what changed; cache hits are read in
+the main process, as shipping a cached report back from a worker costs more than
+reading it. The rules that link reports (last year's, the rest of the corpus) then run
+once in the main process over everything.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from . import cache, readers
+from .errors import ReadError
+from .report import Corpus, Report
+
+log = logging.getLogger("govaudit")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which per-report rules to run, with which settings (part of the findings' cache key)."""
+    rule_ids: tuple[str, ...]
+    settings: dict
+
+    @property
+    def key(self) -> str:
+        text = json.dumps([self.rule_ids, self.settings], sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def report_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """The report files under the given files and directories (recursively), sorted."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    suffixes = set(readers.suffixes())
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes
+                          and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        else:
+            out.append(p)
+    return out
+
+
+def run(paths, *, plan: Plan | None = None, workers: int | None = None, progress: bool = True, client=None,
+        cache_dir: str | os.PathLike | None = None) -> tuple[Corpus, dict[int, list]]:
+    """Load every file (and, with a plan, run its per-report rules): the corpus and findings by ``id(report)``."""
+    files = report_files(paths)
+    cache_dir = str(cache_dir) if cache_dir else None
+    results: list = [None] * len(files)
+    bar = _progress(len(files), progress)
+    if cache_dir:
+        for i, f in enumerate(files):
+            results[i] = _cached(f, cache_dir, plan)
+            if results[i] is not None:
+                bar.update()
+    todo = [i for i, r in enumerate(results) if r is None]
+    one = partial(_work, cache_dir=cache_dir, plan=plan)
+    if client is not None:
+        done = client.gather(client.map(one, [files[i] for i in todo]))
+        bar.update(len(todo))
+    elif len(todo) <= 4 or workers == 1:
+        done = []
+        for i in todo:
+            done.append(one(files[i]))
+            bar.update()
+    else:
+        workers = workers or min(len(todo), os.cpu_count() or 1)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            done = []
+            for r in pool.map(one, [files[i] for i in todo], chunksize=8):
+                done.append(r)
+                bar.update()
+    for i, r in zip(todo, done):
+        results[i] = r
+    bar.close()
+    corpus, checked = Corpus(), {}
+    for r in results:
+        if isinstance(r, dict):
+            corpus.errors.append(r)
+            continue
+        report, findings = r
+        corpus.reports.append(report)
+        if findings is not None:
+            checked[id(report)] = findings
+    return corpus, checked
+
+
+def _cached(path: Path, cache_dir: str, plan: Plan | None):
+    """(report, findings) from the cache, or None when the file needs a worker."""
+    try:
+        sha = cache.file_sha256(path)
+    except OSError:
+        return None                      # the worker will say what is wrong with the file
+    report = cache.get(Path(cache_dir), cache.report_key(sha, path))
+    if report is None:
+        return None
+    findings = None
+    if plan is not None:
+        findings = cache.get(Path(cache_dir), cache.findings_key(sha, path, plan.key))
+        if findings is None:
+            return None
+    return _moved(report, findings, path)
+
+
+def _moved(report: Report, findings, path: Path):
+    """The same bytes may have moved: the report and its findings name the file where it is now."""
+    report.meta["source"] = str(path)
+    if findings is not None:
+        findings = [f if f.source == str(path) else replace(f, source=str(path)) for f in findings]
+    return report, findings
+
+
+def _work(path: Path, cache_dir: str | None = None, plan: Plan | None = None):
+    """Load one file and run its per-report rules: (report, findings), or an error record naming the file."""
+    from .api import load
+    from .checks import report_findings, select_rules
+
+    try:
+        report = load(path)
+    except ReadError as e:
+        return {"path": str(path), "reason": e.reason, "message": str(e)}
+    findings = None
+    if plan is not None:
+        rules = select_rules(plan.rule_ids)
+        findings = report_findings(report, rules, plan.settings)
+    if cache_dir:
+        sha = report.meta["sha256"]
+        cache.put(Path(cache_dir), cache.report_key(sha, path), report)
+        if plan is not None:
+            cache.put(Path(cache_dir), cache.findings_key(sha, path, plan.key), findings)
+    return report, findings
+
+
+def check_files(paths, previous=None, *, select=None, skip=None, settings=None, workers: int | None = None,
+                progress: bool = True, client=None, cache_dir=None) -> tuple[Corpus, pd.DataFrame]:
+    """Load and check many files: the corpus and its findings (the same as ``check(load_many(...))``)."""
+    from .checks import _as_reports, run_rules, select_rules
+
+    rules = select_rules(select, skip)
+    plan = Plan(tuple(r.id for r in rules), settings or {})
+    corpus, checked = run(paths, plan=plan, workers=workers, progress=progress, client=client,
+                          cache_dir=cache_dir)
+    return corpus, run_rules(list(corpus), _as_reports(previous), rules, settings or {}, checked)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc="读取报告", unit="份")
