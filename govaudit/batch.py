@@ -129,20 +129,36 @@ def _work(path: Path, cache_dir: str | None = None, plan: Plan | None = None):
     from .api import load
     from .checks import report_findings, select_rules
 
-    try:
-        report = load(path)
-    except ReadError as e:
-        return {"path": str(path), "reason": e.reason, "message": str(e)}
+    report = _cached_parse(path, cache_dir)      # e.g. new settings: check again, do not parse again
+    parsed = report is None
+    if parsed:
+        try:
+            report = load(path)
+        except ReadError as e:
+            return {"path": str(path), "reason": e.reason, "message": str(e)}
     findings = None
     if plan is not None:
         rules = select_rules(plan.rule_ids)
         findings = report_findings(report, rules, plan.settings)
     if cache_dir:
         sha = report.meta["sha256"]
-        cache.put(Path(cache_dir), cache.report_key(sha, path), report)
+        if parsed:
+            cache.put(Path(cache_dir), cache.report_key(sha, path), report)
         if plan is not None:
             cache.put(Path(cache_dir), cache.findings_key(sha, path, plan.key), findings)
     return report, findings
+
+
+def _cached_parse(path: Path, cache_dir: str | None) -> Report | None:
+    if not cache_dir:
+        return None
+    try:
+        report = cache.get(Path(cache_dir), cache.report_key(cache.file_sha256(path), path))
+    except OSError:
+        return None
+    if report is not None:
+        report.meta["source"] = str(path)
+    return report
 
 
 def check_files(paths, previous=None, *, select=None, skip=None, settings=None, workers: int | None = None,

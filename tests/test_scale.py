@@ -1,13 +1,18 @@
 """Corpus at scale: the parse cache, and the same findings from serial, process-pool and Dask runs."""
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 
+import pandas as pd
 import pytest
 
 import govaudit
-from conftest import SAMPLES
-from govaudit import api
+from conftest import ROOT, SAMPLES
+from govaudit import api, checks
+from govaudit.batch import check_files
 
 
 def _ids(corpus):
@@ -61,3 +66,85 @@ def test_pool_dask_and_serial_give_the_same_findings(tmp_path):
     assert len(serial) == len(pooled) == len(on_dask) == 15
     assert [e["path"] for e in serial.errors] == [e["path"] for e in on_dask.errors] == [str(data / "broken.txt")]
     assert _ids(serial) == _ids(pooled) == _ids(on_dask)
+
+
+# --- check_files: per-report findings in the workers, cached by content and rule plan ------
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """40 generated reports: two years per unit, three layouts, half of them with an injected defect."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from make_corpus import make_corpus
+    out = tmp_path_factory.mktemp("generated")
+    truth = make_corpus(out, 40, seed=11, defect_rate=0.5)
+    return out, truth
+
+
+def _frozen(findings):
+    return findings.sort_values("id").reset_index(drop=True)
+
+
+def test_check_files_equals_check_of_load_many(generated, tmp_path):
+    data, truth = generated
+    expected = govaudit.check(govaudit.load_many(data, progress=False, workers=1))
+    assert {"X-CARRY", "C-CROSS-UNIT", "T3-BALANCE"} <= set(expected.rule)    # all three scopes are exercised
+    for workers, cache in ((2, None), (1, tmp_path / "cache"), (2, tmp_path / "cache")):   # cold, then cached
+        corpus, findings = check_files(data, progress=False, workers=workers, cache_dir=cache)
+        assert len(corpus) == len(truth)
+        pd.testing.assert_frame_equal(_frozen(findings), _frozen(expected))
+
+
+def test_cached_findings_follow_file_and_settings_changes(tmp_path, monkeypatch):
+    data = tmp_path / "reports"
+    shutil.copytree(SAMPLES, data)
+    cache = tmp_path / "cache"
+    qufu = data / "qufu-shizhuang-street-2024.txt"
+    qufu.write_text(qufu.read_text(encoding="utf-8").replace("工作年度报告\n", "工作年度报告\n发布时间：2025-02-20\n", 1),
+                    encoding="utf-8")
+    _, first = check_files(data, progress=False, workers=1, cache_dir=cache)
+
+    parsed, checked = [], []
+    real_load, real_findings = api.load, checks.report_findings
+    monkeypatch.setattr(api, "load", lambda p: parsed.append(p.name) or real_load(p))
+    monkeypatch.setattr(checks, "report_findings", lambda r, *a: checked.append(r.agency) or real_findings(r, *a))
+    _, again = check_files(data, progress=False, workers=1, cache_dir=cache)
+    assert parsed == checked == []                                   # everything came from the cache
+    pd.testing.assert_frame_equal(_frozen(again), _frozen(first))
+
+    late = {"deadline": {"township": (2, 15)}}                       # new settings: checked again, not parsed again
+    _, strict = check_files(data, progress=False, workers=1, cache_dir=cache, settings=late)
+    assert parsed == [] and len(checked) == 5
+    assert set(strict.rule) - set(first.rule) == {"M-DEADLINE"}
+    assert strict.loc[strict.rule == "M-DEADLINE", "report"].tolist() == ["曲阜市时庄街道办事处-2024"]
+
+    checked.clear()
+    qintai = data / "lushan-qintai-street-2024.txt"                   # fix the one inconsistency the samples have
+    text = qintai.read_text(encoding="utf-8")
+    assert "N-TEXT-SELF" in set(first[first.report.str.startswith("鲁山县琴台")].rule)
+    qintai.write_text(text.replace("信息 186 条", "信息 13 条"), encoding="utf-8")
+    _, fixed = check_files(data, progress=False, workers=1, cache_dir=cache)
+    assert parsed == ["lushan-qintai-street-2024.txt"] and checked == ["鲁山县琴台街道办事处"]
+    assert "N-TEXT-SELF" not in set(fixed[fixed.report.str.startswith("鲁山县琴台")].rule)
+
+    moved = tmp_path / "moved"
+    shutil.move(data, moved)
+    parsed.clear()
+    _, there = check_files(moved, progress=False, workers=1, cache_dir=cache)
+    assert parsed == [] and there.source.str.startswith(str(moved)).all() and len(there) == len(fixed)
+
+
+def test_cli_check_on_a_dask_cluster(generated, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    data, _ = generated
+    local = [sys.executable, "-m", "govaudit.cli", "check", str(data), "--format", "json", "--no-progress",
+             "--no-cache"]
+    serial = subprocess.run(local, capture_output=True, text=True, timeout=300)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        remote = subprocess.run(local + ["--scheduler", cluster.scheduler_address],
+                                capture_output=True, text=True, timeout=300)
+    assert serial.returncode == remote.returncode == 1, remote.stderr
+    assert json.loads(remote.stdout) == json.loads(serial.stdout)
+    refused = subprocess.run(local + ["--scheduler", "tcp://127.0.0.1:9"], capture_output=True, text=True,
+                             timeout=300)
+    assert refused.returncode == 2 and "无法连接 Dask 集群 tcp://127.0.0.1:9" in refused.stderr
