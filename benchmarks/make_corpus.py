@@ -6,7 +6,7 @@ balance, narrative assembled from the samples' own sentences, one of three layou
 injected defect (a broken total, a wrong 表四 total, a text count that differs from
 表三, a carry-over that does not match last year, a section copied from another unit).
 
-    python benchmarks/make_corpus.py OUT_DIR N [--seed 7]
+    python benchmarks/make_corpus.py OUT_DIR N [--seed 7] [--layouts txt,html,md]
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ DEFECTS = ("broken-total", "appeal-total", "text-count", "carry-mismatch", "copi
 COUNTIES = ("东城", "西湖", "南山", "北林", "清河", "安平", "永和", "长乐", "富阳", "临江")
 _FOCUS = ("政策解读", "平台建设", "依申请公开办理", "基层政务公开标准化", "政务新媒体管理", "信息发布审核",
           "重点领域信息公开", "业务培训", "公开目录更新", "互动回应")
+LAYOUTS = ("txt", "html", "md")
 UNITS = ("街道办事处", "镇人民政府", "乡人民政府", "局", "委员会")
 
 
@@ -132,7 +133,8 @@ def _write(rep, path: Path, layout: str) -> None:
     path.with_suffix(".md" if layout == "md" else ".txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def make_corpus(out: Path, n: int, seed: int = 7, defect_rate: float = 0.3) -> dict[str, str]:
+def make_corpus(out: Path, n: int, seed: int = 7, defect_rate: float = 0.3,
+                layouts: tuple[str, ...] = LAYOUTS) -> dict[str, str]:
     """Write n reports into out; returns {file stem: injected defect or ""}."""
     rng = random.Random(seed)
     pool = _sentence_pool()
@@ -141,7 +143,7 @@ def make_corpus(out: Path, n: int, seed: int = 7, defect_rate: float = 0.3) -> d
     problems_text: dict[int, list[tuple[str, str]]] = {}    # year -> (agency, text): copies are same-year
     for i in range(0, n, 2):
         agency = f"{rng.choice(COUNTIES)}县第{i // 2 + 1}{rng.choice(UNITS)}"
-        layout = ("txt", "html", "md")[i // 2 % 3]
+        layout = layouts[i // 2 % len(layouts)]
         carried, in_force = [0] * 6, rng.randint(0, 30)
         for year in (2023, 2024)[: min(2, n - i)]:
             defect = rng.choice(DEFECTS) if rng.random() < defect_rate else ""
@@ -166,8 +168,9 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--layouts", default=",".join(LAYOUTS), help="comma-separated subset of " + ",".join(LAYOUTS))
     args = ap.parse_args()
-    truth = make_corpus(args.out, args.n, args.seed)
+    truth = make_corpus(args.out, args.n, args.seed, layouts=tuple(args.layouts.split(",")))
     print(f"{len(truth)} reports in {args.out}; defects: "
           + ", ".join(f"{d} {sum(v == d for v in truth.values())}" for d in DEFECTS))
     return 0

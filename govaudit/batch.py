@@ -9,11 +9,13 @@ once in the main process over everything.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -63,10 +65,11 @@ def run(paths, *, plan: Plan | None = None, workers: int | None = None, progress
     results: list = [None] * len(files)
     bar = _progress(len(files), progress)
     if cache_dir:
-        for i, f in enumerate(files):
-            results[i] = _cached(f, cache_dir, plan)
-            if results[i] is not None:
-                bar.update()
+        with _no_cycle_collection():
+            for i, f in enumerate(files):
+                results[i] = _cached(f, cache_dir, plan)
+                if results[i] is not None:
+                    bar.update()
     todo = [i for i, r in enumerate(results) if r is None]
     one = partial(_work, cache_dir=cache_dir, plan=plan)
     if client is not None:
@@ -170,7 +173,21 @@ def check_files(paths, previous=None, *, select=None, skip=None, settings=None, 
     plan = Plan(tuple(r.id for r in rules), settings or {})
     corpus, checked = run(paths, plan=plan, workers=workers, progress=progress, client=client,
                           cache_dir=cache_dir)
-    return corpus, run_rules(list(corpus), _as_reports(previous), rules, settings or {}, checked)
+    with _no_cycle_collection():
+        return corpus, run_rules(list(corpus), _as_reports(previous), rules, settings or {}, checked)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Bulk work allocates millions of objects that all stay alive: Python's cycle collector
+    would scan the growing heap again and again for nothing (a third of a cached 10,000-report run)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _NoBar:

@@ -24,9 +24,8 @@ def shingles(text: str) -> np.ndarray:
         return np.empty(0, dtype=np.uint64)
     points = np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     h = np.zeros(len(points) - _K + 1, dtype=np.uint64)
-    with np.errstate(over="ignore"):                  # wrap-around is the hash
-        for i in range(_K):
-            h = h * _BASE + points[i:len(points) - _K + 1 + i]
+    for i in range(_K):                   # array arithmetic wraps silently mod 2**64: that is the hash
+        h = h * _BASE + points[i:len(points) - _K + 1 + i]
     out = np.unique(h)
     out.flags.writeable = False          # shared through the cache
     return out
@@ -59,21 +58,28 @@ class SectionIndex:
     """Near-duplicate sections across a corpus without comparing every pair.
 
     MinHash signatures (numpy) of each section's shingles, banded for LSH: reports whose
-    sections agree on a whole band become candidates, and only candidates get the exact
-    Jaccard. With 16 bands of 4 rows a pair at similarity 0.8 is a candidate with
-    probability 0.9998, a pair at 0.2 with 0.025, so the work stays near-linear.
+    sections agree on a whole band become candidates. With 16 bands of 4 rows a pair at
+    similarity 0.8 is a candidate with probability 0.9998, a pair at 0.2 with 0.025.
+    Boilerplate makes many pairs similar at 0.3–0.6, so candidates are screened by the
+    share of equal signature entries (an estimate of their similarity; with 64 entries its
+    standard error at 0.8 is 0.05) before the exact Jaccard decides: only an estimate
+    ``SCREEN_MARGIN`` (four standard errors) below the threshold drops a candidate.
     """
 
     PERMUTATIONS, BANDS = 64, 16
+    SCREEN_MARGIN = 0.2
     _PRIME = (1 << 31) - 1
 
     def __init__(self, reports, keys, min_chars: int = 80):
         rng = np.random.default_rng(20210530)
         self._a = rng.integers(1, self._PRIME, self.PERMUTATIONS, dtype=np.uint64)
         self._b = rng.integers(0, self._PRIME, self.PERMUTATIONS, dtype=np.uint64)
-        self.shingles: dict[tuple[int, str], np.ndarray] = {}
-        self._buckets: dict[tuple, list] = {}
-        self._bands_of: dict[tuple[int, str], list[tuple]] = {}
+        self._row: dict[tuple[int, str], int] = {}            # (id(report), key) -> row of the arrays below
+        self._reports: list = []
+        self._shingles: list[np.ndarray] = []
+        signatures: list[np.ndarray] = []
+        buckets: dict[tuple, list[int]] = {}
+        rows = self.PERMUTATIONS // self.BANDS
         for r in reports:
             for key in keys:
                 text = r.sections.get(key, "")
@@ -82,13 +88,20 @@ class SectionIndex:
                 sh = shingles(text)
                 if not sh.size:
                     continue
-                self.shingles[(id(r), key)] = sh
+                row = self._row[(id(r), key)] = len(self._reports)
+                self._reports.append(r)
+                self._shingles.append(sh)
                 sig = self._signature(sh)
-                rows = self.PERMUTATIONS // self.BANDS
-                bands = [(r.year, key, i, sig[i * rows:(i + 1) * rows].tobytes()) for i in range(self.BANDS)]
-                self._bands_of[(id(r), key)] = bands
-                for band in bands:
-                    self._buckets.setdefault(band, []).append(r)
+                signatures.append(sig)
+                for i in range(self.BANDS):
+                    buckets.setdefault((r.year, key, i, sig[i * rows:(i + 1) * rows].tobytes()), []).append(row)
+        self._signatures = np.array(signatures, dtype=np.uint32).reshape(len(signatures), self.PERMUTATIONS)
+        self._buckets_of: list[list[np.ndarray]] = [[] for _ in self._reports]
+        for members in buckets.values():
+            if len(members) > 1:
+                shared = np.array(members, dtype=np.int64)
+                for row in members:
+                    self._buckets_of[row].append(shared)
 
     def _signature(self, sh: np.ndarray) -> np.ndarray:
         x = sh & np.uint64(0xFFFFFFFF)
@@ -96,15 +109,13 @@ class SectionIndex:
 
     def similar(self, report, key: str, threshold: float):
         """(other report, similarity) for same-year reports whose ``key`` section is at or above threshold."""
-        mine = self.shingles.get((id(report), key))
-        if mine is None:
+        row = self._row.get((id(report), key))
+        if row is None or not self._buckets_of[row]:
             return
-        seen = {id(report)}
-        for band in self._bands_of[(id(report), key)]:
-            for other in self._buckets[band]:
-                if id(other) in seen:
-                    continue
-                seen.add(id(other))
-                s = jaccard(mine, self.shingles[(id(other), key)])
-                if s >= threshold:
-                    yield other, s
+        candidates = np.unique(np.concatenate(self._buckets_of[row]))
+        candidates = candidates[candidates != row]
+        estimate = (self._signatures[candidates] == self._signatures[row]).mean(axis=1)
+        for other in candidates[estimate >= threshold - self.SCREEN_MARGIN]:
+            s = jaccard(self._shingles[row], self._shingles[other])
+            if s >= threshold:
+                yield self._reports[other], s
