@@ -1,44 +1,222 @@
-"""Speed of load and load+check on the bundled samples, against a floor measured in the same run.
+"""Speed and memory of load+check, against floors measured in the same run (`make bench`).
 
-Floor: reading the file and decoding its text, nothing else. Medians over repeated runs.
-Run with `make bench`.
+1. Per report, by format: the five bundled samples as published (text), written out as
+   Word files laid out like the official template (DOCX, tests/wordmaker.py), and those
+   converted by LibreOffice (HTML, PDF). Median of REPEAT runs of ``check(load(file))``
+   per file, then the median over the files. Floor: reading the file's text without
+   parsing it (text/HTML: read and decode; DOCX: unzip word/document.xml; PDF: pdfplumber's
+   and pypdfium2's text extraction of every page, the faster of the two).
+2. Corpus: 1,000 and 10,000 generated text reports (benchmarks/make_corpus.py), checked by
+   ``check_files`` with the process pool as ``govaudit check DIR`` does: cold (empty cache)
+   and cached re-run. Each run is its own process, so its peak memory (max RSS) is its own.
+   Floor: reading and decoding every file, one process.
+
+Environment: BENCH_REPEAT (per-file runs, default 20; PDF at most 5), BENCH_CORPUS_RUNS
+(runs per corpus measurement, default 3; the 10,000-report cold run once), BENCH_SIZES
+(default "1000,10000").
 """
 from __future__ import annotations
 
+import json
 import os
 import platform
+import resource
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 
-import govaudit
-from govaudit.readers._common import decode
-
 ROOT = Path(__file__).resolve().parents[1]
-REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+
+import govaudit  # noqa: E402
+from govaudit.readers._common import decode  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "20"))
+CORPUS_RUNS = int(os.environ.get("BENCH_CORPUS_RUNS", "3"))
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,10000").split(",")]
+TARGETS = {"text ms": 10.0, "1000 cold s": 20.0, "1000 cached s": 3.0}
 
 
-def median_seconds(fn) -> float:
-    fn()                                   # warm up imports and caches
+def median_seconds(fn, repeat: int) -> float:
+    fn()                                   # warm up imports, the JVM and caches
     times = []
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or platform.machine())
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {ram:.0f} GiB RAM; {platform.platform()}; "
+            f"Python {platform.python_version()}, govaudit {govaudit.__version__}")
+
+
+# --- 1. per report, by format ---------------------------------------------------------------
+
+def format_files(tmp: Path) -> dict[str, list[Path]]:
+    from wordmaker import write_docx
+
+    text = sorted((ROOT / "data" / "samples").glob("*.txt"))
+    docx = [write_docx(govaudit.load(f), tmp / f"{f.stem}.docx") for f in text]
+    files = {"text": text, "DOCX": docx}
+    if shutil.which("soffice"):
+        for fmt, name in (("html", "HTML"), ("pdf", "PDF")):
+            subprocess.run(["soffice", f"-env:UserInstallation={(tmp / 'lo-profile').as_uri()}", "--headless",
+                            "--convert-to", fmt, "--outdir", str(tmp / fmt), *map(str, docx)],
+                           check=True, capture_output=True, timeout=600)
+            files[name] = [tmp / fmt / f"{f.stem}.{fmt}" for f in docx]
+    return files
+
+
+def read_text_only(path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        with zipfile.ZipFile(path) as z:
+            z.read("word/document.xml").decode("utf-8")
+    elif suffix == ".pdf":
+        import pdfplumber
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+    else:
+        decode(path, path.read_bytes())
+
+
+def read_text_pdfium(path: Path) -> None:
+    import pypdfium2
+    pdf = pypdfium2.PdfDocument(path)
+    for page in pdf:
+        page.get_textpage().get_text_range()
+    pdf.close()
+
+
+def pdf_floor(path: Path, repeat: int) -> float:
+    floor = median_seconds(lambda: read_text_only(path), repeat)
+    try:
+        import pypdfium2  # noqa: F401
+    except ImportError:
+        return floor
+    return min(floor, median_seconds(lambda: read_text_pdfium(path), repeat))
+
+
+def per_format(tmp: Path) -> list[dict]:
+    rows = []
+    for name, files in format_files(tmp).items():
+        repeat = min(REPEAT, 5) if name == "PDF" else REPEAT
+        full, floor, findings = [], [], 0
+        for f in files:
+            full.append(median_seconds(lambda: govaudit.check(govaudit.load(f)), repeat))
+            floor.append(pdf_floor(f, repeat) if name == "PDF" else median_seconds(lambda: read_text_only(f), repeat))
+            findings += len(govaudit.check(govaudit.load(f)))
+        rows.append({"format": name, "files": len(files), "runs": repeat, "ms": statistics.median(full) * 1e3,
+                     "floor_ms": statistics.median(floor) * 1e3, "findings": findings})
+    return rows
+
+
+# --- 2. corpus throughput, cache, memory -----------------------------------------------------
+
+def corpus_run(data: Path, cache: Path) -> dict:
+    """One ``govaudit check DIR``-like run in a fresh process: its seconds and peak memory."""
+    out = subprocess.run([sys.executable, __file__, "--corpus-run", str(data), str(cache)], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def _corpus_run_child(data: str, cache: str) -> None:
+    from govaudit.batch import check_files
+
+    t0 = time.perf_counter()
+    corpus, findings = check_files(data, progress=False, cache_dir=cache)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": seconds, "reports": len(corpus), "findings": len(findings),
+                      "errors": len(corpus.errors),
+                      "rss_mb": peak_rss_mb(),
+                      "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: ru_maxrss would carry the parent's over exec)."""
+    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def read_all(data: Path) -> None:
+    for f in sorted(data.glob("*.txt")):
+        decode(f, f.read_bytes())
+
+
+def per_corpus(tmp: Path) -> list[dict]:
+    from make_corpus import make_corpus
+
+    rows = []
+    for n in SIZES:
+        data = tmp / f"corpus{n}"
+        make_corpus(data, n, seed=7, layouts=("txt",))
+        floor = median_seconds(lambda: read_all(data), CORPUS_RUNS)
+        cold, cached = [], []
+        for i in range(1 if n >= 10_000 else CORPUS_RUNS):
+            cache = tmp / f"cache{n}-{i}"
+            cold.append(corpus_run(data, cache))
+        for _ in range(CORPUS_RUNS):
+            cached.append(corpus_run(data, cache))
+        for kind, runs in (("cold", cold), ("cached", cached)):
+            rows.append({"reports": n, "run": kind, "runs": len(runs), "floor_s": floor,
+                         "s": statistics.median(r["seconds"] for r in runs),
+                         "rss_mb": max(r["rss_mb"] for r in runs),
+                         "worker_rss_mb": max(r["worker_rss_mb"] for r in runs),
+                         "findings": runs[0]["findings"]})
+        shutil.rmtree(data)
+    return rows
+
+
+# --- the table ---------------------------------------------------------------------------
+
 def main() -> int:
-    files = sorted((ROOT / "data" / "samples").glob("*.txt"))
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.platform()}; median of {REPEAT} runs")
-    print(f"{'file':<40} {'floor ms':>9} {'load ms':>9} {'load+check ms':>14} {'ratio':>7}")
-    for f in files:
-        floor = median_seconds(lambda: decode(f, f.read_bytes()))
-        load = median_seconds(lambda: govaudit.load(f))
-        full = median_seconds(lambda: govaudit.check(govaudit.load(f)))
-        print(f"{f.name:<40} {floor * 1e3:>9.3f} {load * 1e3:>9.2f} {full * 1e3:>14.2f} {full / floor:>7.0f}x")
+    if sys.argv[1:2] == ["--corpus-run"]:
+        _corpus_run_child(*sys.argv[2:4])
+        return 0
+    print(f"machine: {machine()}\n")
+    with tempfile.TemporaryDirectory(prefix="govaudit-bench-") as tmp:
+        formats = per_format(Path(tmp))
+        print("| format | files | runs | load+check ms (median) | floor ms | ratio | findings |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for r in formats:
+            print(f"| {r['format']} | {r['files']} | {r['runs']} | {r['ms']:.1f} | {r['floor_ms']:.2f} "
+                  f"| {r['ms'] / r['floor_ms']:.0f}x | {r['findings']} |")
+        sys.stdout.flush()
+        corpora = per_corpus(Path(tmp))
+    print("\n| text reports | run | runs | seconds (median) | per report ms | floor s | ratio "
+          "| peak RSS MiB | worker peak MiB | findings |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in corpora:
+        print(f"| {r['reports']:,} | {r['run']} | {r['runs']} | {r['s']:.2f} | {r['s'] / r['reports'] * 1e3:.2f} "
+              f"| {r['floor_s']:.2f} | {r['s'] / r['floor_s']:.0f}x | {r['rss_mb']:.0f} | {r['worker_rss_mb']:.0f} "
+              f"| {r['findings']} |")
+    print("\ntargets:")
+    text = next(r for r in formats if r["format"] == "text")
+    measured = {"text ms": text["ms"]}
+    for r in corpora:
+        if r["reports"] == 1000:
+            measured[f"1000 {r['run']} s"] = r["s"]
+    for name, limit in TARGETS.items():
+        if name in measured:
+            verdict = "met" if measured[name] <= limit else "NOT met"
+            print(f"  {name:<14} ≤ {limit:g}: {measured[name]:.2f} ({verdict})")
+    rss = {r["reports"]: r["rss_mb"] for r in corpora if r["run"] == "cold"}
+    if len(rss) > 1:
+        small, large = min(rss), max(rss)
+        print(f"  memory: peak RSS {rss[small]:.0f} MiB at {small:,} reports, {rss[large]:.0f} MiB at {large:,} "
+              f"(×{rss[large] / rss[small]:.1f} for ×{large / small:.0f} reports): the corpus is held in memory, "
+              "not streamed")
     return 0
 
 

@@ -17,7 +17,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Iterable
 
@@ -36,10 +36,20 @@ class Plan:
     rule_ids: tuple[str, ...]
     settings: dict
 
+    def rules(self) -> list:
+        return _rules_by_id(self.rule_ids)
+
     @property
     def key(self) -> str:
         text = json.dumps([self.rule_ids, self.settings], sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+@lru_cache(maxsize=8)
+def _rules_by_id(rule_ids: tuple[str, ...]) -> list:
+    from .rules import registry
+    wanted = set(rule_ids)
+    return [r for r in registry.all_rules() if r.id in wanted]
 
 
 def report_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
@@ -130,7 +140,7 @@ def _moved(report: Report, findings, path: Path):
 def _work(path: Path, cache_dir: str | None = None, plan: Plan | None = None):
     """Load one file and run its per-report rules: (report, findings), or an error record naming the file."""
     from .api import load
-    from .checks import report_findings, select_rules
+    from .checks import report_findings
 
     report = _cached_parse(path, cache_dir)      # e.g. new settings: check again, do not parse again
     parsed = report is None
@@ -141,8 +151,7 @@ def _work(path: Path, cache_dir: str | None = None, plan: Plan | None = None):
             return {"path": str(path), "reason": e.reason, "message": str(e)}
     findings = None
     if plan is not None:
-        rules = select_rules(plan.rule_ids)
-        findings = report_findings(report, rules, plan.settings)
+        findings = report_findings(report, plan.rules(), plan.settings)
     if cache_dir:
         sha = report.meta["sha256"]
         if parsed:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import template as T
@@ -366,12 +367,13 @@ def _start_at(pieces: list[_Piece], markers: tuple[str, ...]) -> list[Segment]:
 
 
 def _frame(rows, columns, data: dict, dtype) -> pd.DataFrame:
-    df = pd.DataFrame(index=pd.Index([r.key for r in rows], name="row"),
-                      columns=[c.key for c in columns], dtype=object)
-    for key, values in data.items():
-        for col, v in values.items():
-            df.at[key, col] = v
-    return df.astype(dtype) if dtype else df
+    keys = [c.key for c in columns]
+    index = pd.Index([r.key for r in rows], name="row")
+    cells = [[data.get(r.key, {}).get(k, np.nan) for k in keys] for r in rows]   # one build, not cell by cell
+    if dtype:
+        return pd.DataFrame({k: pd.array(list(column), dtype=dtype) for k, column in zip(keys, zip(*cells))},
+                            index=index)
+    return pd.DataFrame(cells, index=index, columns=keys, dtype=object)
 
 
 def _parse_active(pieces, template, warnings, provenance, deviations):
