@@ -226,7 +226,8 @@ def _app(args) -> int:
     data_dir = Path(args.data_dir)
     if not data_dir.is_dir():
         raise ReadError(data_dir, "目录不存在")
-    return serve(data_dir, db=args.db, port=args.port, dashboard=args.dashboard, preheat=not args.no_preheat)
+    serve(data_dir, db=args.db, port=args.port, dashboard=args.dashboard, preheat=not args.no_preheat)
+    return EXIT_OK             # not reached: serve() becomes Voila
 
 
 if __name__ == "__main__":

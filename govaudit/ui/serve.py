@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -41,7 +40,7 @@ def absolute_url(url: str | None) -> str:
 
 
 def serve(data_dir: Path, db: str | None = None, port: int = 8866, dashboard: bool = False,
-          preheat: bool = True) -> int:
+          preheat: bool = True) -> None:
     notebook = NOTEBOOKS / ("dashboard.ipynb" if dashboard else "workbench.ipynb")
     url = absolute_url(db)
     if dashboard:
@@ -50,7 +49,6 @@ def serve(data_dir: Path, db: str | None = None, port: int = 8866, dashboard: bo
     name = "督查看板（只读）" if dashboard else "审核工作台"
     print(f"govaudit {name}：http://127.0.0.1:{port}/  （数据目录 {data_dir}，数据库 "
           f"{sa.engine.make_url(url).render_as_string(hide_password=True)}；按 Ctrl+C 退出）", flush=True)
-    try:
-        return subprocess.call(voila_command(notebook, port, preheat=preheat), env=env)
-    except KeyboardInterrupt:
-        return 0
+    cmd = voila_command(notebook, port, preheat=preheat)
+    sys.stdout.flush()
+    os.execve(cmd[0], cmd, env)    # become Voila: a stop signal then reaches it and its kernels, leaving no orphans
