@@ -8,7 +8,7 @@
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
-from .api import load, load_many
+from .api import iter_load, load, load_many
 from .checks import check
 from .errors import GovauditError, ParseWarning, ReadError, StoreConflict, UnsupportedFormat
 from .report import Corpus, Report
@@ -20,5 +20,5 @@ except PackageNotFoundError:  # running from a source tree
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["load", "load_many", "check", "Report", "Corpus", "GovauditError", "ReadError", "UnsupportedFormat",
-           "StoreConflict", "ParseWarning", "__version__"]
+__all__ = ["load", "load_many", "iter_load", "check", "Report", "Corpus", "GovauditError", "ReadError",
+           "UnsupportedFormat", "StoreConflict", "ParseWarning", "__version__"]

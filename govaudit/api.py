@@ -1,9 +1,10 @@
-"""The public functions: load, load_many, check."""
+"""The public functions: load, load_many, iter_load (check is in checks)."""
 from __future__ import annotations
 
 import logging
 import os
 from pathlib import Path
+from typing import Iterator
 
 from . import batch, readers
 from .errors import GovauditError, ReadError
@@ -39,3 +40,20 @@ def load_many(paths, *, workers: int | None = None, progress: bool = True, clien
     """
     corpus, _ = batch.run(paths, workers=workers, progress=progress, client=client, cache_dir=cache_dir)
     return corpus
+
+
+def iter_load(paths, *, errors: list | None = None, workers: int | None = None, progress: bool = True,
+              client=None, cache_dir: str | os.PathLike | None = None) -> Iterator[Report]:
+    """Yield the reports one at a time, in file order, without holding the corpus in memory.
+
+    The same work as :func:`load_many`, for a corpus larger than memory (tidy cells of a
+    whole province, say). An unreadable file is logged and, when ``errors`` is a list,
+    appended to it as a ``Corpus.errors`` record.
+    """
+    for _, report, _ in batch.stream(paths, workers=workers, progress=progress, client=client, cache_dir=cache_dir):
+        if isinstance(report, dict):
+            log.warning("%s", report["message"])
+            if errors is not None:
+                errors.append(report)
+            continue
+        yield report

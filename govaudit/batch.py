@@ -15,11 +15,11 @@ import json
 import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -28,6 +28,8 @@ from .errors import ReadError
 from .report import Corpus, Report
 
 log = logging.getLogger("govaudit")
+
+BLOCK = 256           # files in flight at once when streaming
 
 
 @dataclass(frozen=True)
@@ -67,48 +69,62 @@ def report_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list
     return out
 
 
+def stream(paths, *, plan: Plan | None = None, workers: int | None = None, progress: bool = True, client=None,
+           cache_dir: str | os.PathLike | None = None) -> Iterator[tuple[Path, Report | dict, list | None]]:
+    """(file, report or error record, per-report findings or None) for every file, in file order.
+
+    Files go in blocks of ``BLOCK``: only one block's results are held at a time, so memory
+    does not grow with the corpus unless the caller keeps what it gets.
+    """
+    files = report_files(paths)
+    cache_dir = str(cache_dir) if cache_dir else None
+    one = partial(_work, cache_dir=cache_dir, plan=plan)
+    with ExitStack() as stack:
+        bar = _progress(len(files), progress)
+        stack.callback(bar.close)
+        pool = None
+        for start in range(0, len(files), BLOCK):
+            block = files[start:start + BLOCK]
+            results = [_cached(f, cache_dir, plan) if cache_dir else None for f in block]
+            bar.update(sum(r is not None for r in results))
+            todo = [i for i, r in enumerate(results) if r is None]
+            if client is not None:
+                futures = client.map(one, [block[i] for i in todo])
+                done = client.gather(futures)
+                bar.update(len(todo))
+            elif pool is None and (len(todo) <= 4 or workers == 1):
+                done = []
+                for i in todo:
+                    done.append(one(block[i]))
+                    bar.update()
+            else:
+                if pool is None:
+                    size = workers or min(len(files) - start, os.cpu_count() or 1)
+                    pool = stack.enter_context(ProcessPoolExecutor(max_workers=size))
+                done = []
+                for r in pool.map(one, [block[i] for i in todo], chunksize=8):
+                    done.append(r)
+                    bar.update()
+            for i, r in zip(todo, done):
+                results[i] = r
+            for i, f in enumerate(block):
+                r, results[i] = results[i], None          # the caller decides what to keep
+                yield (f, r, None) if isinstance(r, dict) else (f, *r)
+
+
 def run(paths, *, plan: Plan | None = None, workers: int | None = None, progress: bool = True, client=None,
         cache_dir: str | os.PathLike | None = None) -> tuple[Corpus, dict[int, list]]:
     """Load every file (and, with a plan, run its per-report rules): the corpus and findings by ``id(report)``."""
-    files = report_files(paths)
-    cache_dir = str(cache_dir) if cache_dir else None
-    results: list = [None] * len(files)
-    bar = _progress(len(files), progress)
-    if cache_dir:
-        with _no_cycle_collection():
-            for i, f in enumerate(files):
-                results[i] = _cached(f, cache_dir, plan)
-                if results[i] is not None:
-                    bar.update()
-    todo = [i for i, r in enumerate(results) if r is None]
-    one = partial(_work, cache_dir=cache_dir, plan=plan)
-    if client is not None:
-        done = client.gather(client.map(one, [files[i] for i in todo]))
-        bar.update(len(todo))
-    elif len(todo) <= 4 or workers == 1:
-        done = []
-        for i in todo:
-            done.append(one(files[i]))
-            bar.update()
-    else:
-        workers = workers or min(len(todo), os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            done = []
-            for r in pool.map(one, [files[i] for i in todo], chunksize=8):
-                done.append(r)
-                bar.update()
-    for i, r in zip(todo, done):
-        results[i] = r
-    bar.close()
     corpus, checked = Corpus(), {}
-    for r in results:
-        if isinstance(r, dict):
-            corpus.errors.append(r)
-            continue
-        report, findings = r
-        corpus.reports.append(report)
-        if findings is not None:
-            checked[id(report)] = findings
+    with _no_cycle_collection():
+        for _, report, findings in stream(paths, plan=plan, workers=workers, progress=progress, client=client,
+                                          cache_dir=cache_dir):
+            if isinstance(report, dict):
+                corpus.errors.append(report)
+                continue
+            corpus.reports.append(report)
+            if findings is not None:
+                checked[id(report)] = findings
     return corpus, checked
 
 

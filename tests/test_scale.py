@@ -11,7 +11,7 @@ import pytest
 
 import govaudit
 from conftest import ROOT, SAMPLES
-from govaudit import api, checks
+from govaudit import api, batch, checks
 from govaudit.batch import check_files
 
 
@@ -148,3 +148,21 @@ def test_cli_check_on_a_dask_cluster(generated, tmp_path):
     refused = subprocess.run(local + ["--scheduler", "tcp://127.0.0.1:9"], capture_output=True, text=True,
                              timeout=300)
     assert refused.returncode == 2 and "无法连接 Dask 集群 tcp://127.0.0.1:9" in refused.stderr
+
+
+def test_iter_load_streams_in_file_order_across_blocks(tmp_path, monkeypatch):
+    data = tmp_path / "reports"
+    for i in range(3):
+        shutil.copytree(SAMPLES, data / f"batch{i}")
+    (data / "batch1" / "broken.txt").write_bytes(b"\x00\x01binary")
+    monkeypatch.setattr(batch, "BLOCK", 6)                 # three blocks, the pool used in each
+    errors = []
+    streamed = govaudit.iter_load(data, errors=errors, progress=False, workers=2, cache_dir=tmp_path / "cache")
+    first = next(streamed)
+    assert first.meta["source"] == str(data / "batch0" / "jiyuan-tiantan-street-2024.txt") and errors == []
+    rest = list(streamed)
+    expected = govaudit.load_many(data, progress=False, workers=1)
+    assert [r.meta["source"] for r in [first, *rest]] == [r.meta["source"] for r in expected]
+    assert [e["path"] for e in errors] == [str(data / "batch1" / "broken.txt")]
+    again = list(govaudit.iter_load(data, progress=False, cache_dir=tmp_path / "cache"))    # from the cache
+    assert [r.requests.equals(e.requests) for r, e in zip(again, expected)] == [True] * 15
