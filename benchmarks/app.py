@@ -56,7 +56,7 @@ def round_trip(browser, url: str, rounds: int) -> list[float]:
         page.get_by_placeholder("审核意见").fill(f"基准测试第{i}次")
         t0 = time.perf_counter()
         page.get_by_role("button", name="确认问题").click()
-        page.get_by_text(f"已保存").wait_for(timeout=30_000)
+        page.get_by_text("已保存").wait_for(timeout=30_000)
         times.append(time.perf_counter() - t0)
     page.close()
     return times

@@ -64,12 +64,10 @@ def run_rules(reports: list[Report], prior: list[Report], rules, settings: dict,
                 (last.snapshot() if last is not None and reads_cells else nullcontext()):
             for rule in todo:
                 findings.extend(rule.func(ctx))
-    df = to_frame(findings)
-    if not df.empty:
-        df = df.drop_duplicates("id").sort_values(
-            ["report", "severity", "rule"], key=lambda s: s.map(SEVERITY_ORDER) if s.name == "severity" else s,
-            kind="stable").reset_index(drop=True)
-    return df
+    seen: set[str] = set()
+    unique = [f for f in findings if not (f.id in seen or seen.add(f.id))]      # the first of a duplicate id
+    unique.sort(key=lambda f: (f.report, SEVERITY_ORDER[f.severity], f.rule))   # stable, in plain Python: fast
+    return to_frame(unique)
 
 
 def _applies(rule, report: Report, last: Report | None = None, corpus_size: int = 1) -> bool:

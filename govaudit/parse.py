@@ -18,6 +18,7 @@ import pandas as pd
 from . import template as T
 from .document import Document, Paragraph
 from .numbers import nfkc, to_value, unique_split, unit_of
+from .report import Report
 from .template import normalize_label
 from .tokens import Break, KeywordMatcher, Keys, Segment, Values, merged, region_events
 
@@ -480,7 +481,6 @@ def parse(doc: Document) -> "Report":
 
 
 def _parse_one(doc: Document) -> "Report":
-    from .report import Report
 
     segments = _segments(doc)
     pieces = _split_headings(segments)

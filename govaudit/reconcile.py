@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import template as T
+from .report import Report
 
 TABLES = ("active", "requests", "appeals")
 

@@ -2,7 +2,7 @@
 import pytest
 
 import govaudit
-from conftest import REAL, sample
+from conftest import sample
 from expected import REAL as REAL_EXPECTED
 from expected import SAMPLES, assert_table
 

@@ -77,6 +77,7 @@ class Context:
 
 
 def to_frame(findings) -> pd.DataFrame:
-    rows = [f.to_dict() for f in findings]
-    df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    if not findings:
+        return pd.DataFrame(columns=FINDING_COLUMNS, dtype=object)
+    df = pd.DataFrame([f.to_dict() for f in findings], columns=FINDING_COLUMNS)
     return df.astype({"expected": object, "actual": object})

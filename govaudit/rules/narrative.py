@@ -249,7 +249,6 @@ _SAME_QUANTITY = (
 
 def _repeated_quantities(ctx):
     """The same quantity ("收到政府信息公开申请 N 件", "全年主动公开政府信息 N 条") stated with different numbers."""
-    r = ctx.report
     text = _narrative(ctx)
     for name, pattern in _SAME_QUANTITY:
         said: dict[int, str] = {}

@@ -5,7 +5,7 @@ import re
 
 from .. import template as T
 from ..numbers import NA_MARKERS
-from ._util import fmt, row
+from ._util import row
 from .registry import rule
 
 _PARSE_CODES = {"ambiguous-digits", "no-values", "orphan-values", "stray-number", "not-a-number",
