@@ -1,11 +1,12 @@
-"""Many files at once: what ``load_many`` and ``govaudit check DIR`` run.
+"""Many files at once: what ``load_many``, ``iter_load`` and ``govaudit check DIR`` run.
 
 Per file, in a worker (process pool, Dask cluster, or in-process for a few files): read
 and parse, then the rules that read that report alone. Both results are cached by the
 file's sha256, so a re-run parses and checks only what changed; cache hits are read in
 the main process, as shipping a cached report back from a worker costs more than
-reading it. The rules that link reports (last year's, the rest of the corpus) then run
-once in the main process over everything.
+reading it. Files go through in blocks, so a caller that streams (``iter_load``) holds
+one block at a time. ``check_files`` keeps the corpus: the rules that link reports
+(last year's, the rest of the corpus) then run once in the main process over everything.
 """
 from __future__ import annotations
 
