@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -27,8 +26,6 @@ import pandas as pd
 from . import cache, readers
 from .errors import ReadError
 from .report import Corpus, Report
-
-log = logging.getLogger("govaudit")
 
 BLOCK = 256           # files in flight at once when streaming
 
@@ -86,7 +83,8 @@ def stream(paths, *, plan: Plan | None = None, workers: int | None = None, progr
         pool = None
         for start in range(0, len(files), BLOCK):
             block = files[start:start + BLOCK]
-            results = [_cached(f, cache_dir, plan) if cache_dir else None for f in block]
+            with _no_cycle_collection():
+                results = [_cached(f, cache_dir, plan) if cache_dir else None for f in block]
             bar.update(sum(r is not None for r in results))
             todo = [i for i, r in enumerate(results) if r is None]
             if client is not None:
@@ -117,15 +115,14 @@ def run(paths, *, plan: Plan | None = None, workers: int | None = None, progress
         cache_dir: str | os.PathLike | None = None) -> tuple[Corpus, dict[int, list]]:
     """Load every file (and, with a plan, run its per-report rules): the corpus and findings by ``id(report)``."""
     corpus, checked = Corpus(), {}
-    with _no_cycle_collection():
-        for _, report, findings in stream(paths, plan=plan, workers=workers, progress=progress, client=client,
-                                          cache_dir=cache_dir):
-            if isinstance(report, dict):
-                corpus.errors.append(report)
-                continue
-            corpus.reports.append(report)
-            if findings is not None:
-                checked[id(report)] = findings
+    for _, report, findings in stream(paths, plan=plan, workers=workers, progress=progress, client=client,
+                                      cache_dir=cache_dir):
+        if isinstance(report, dict):
+            corpus.errors.append(report)
+            continue
+        corpus.reports.append(report)
+        if findings is not None:
+            checked[id(report)] = findings
     return corpus, checked
 
 
@@ -205,8 +202,9 @@ def check_files(paths, previous=None, *, select=None, skip=None, settings=None, 
 
 @contextmanager
 def _no_cycle_collection():
-    """Bulk work allocates millions of objects that all stay alive: Python's cycle collector
-    would scan the growing heap again and again for nothing (a third of a cached 10,000-report run)."""
+    """Reading cached reports and checking a corpus allocate millions of objects that all stay alive:
+    the cycle collector would scan the growing heap again and again for nothing (a third of a cached
+    10,000-report run). Only around main-process work that makes no garbage cycles (no parsing, no pool)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
