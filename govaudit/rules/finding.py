@@ -79,5 +79,7 @@ class Context:
 def to_frame(findings) -> pd.DataFrame:
     if not findings:
         return pd.DataFrame(columns=FINDING_COLUMNS, dtype=object)
-    df = pd.DataFrame([f.to_dict() for f in findings], columns=FINDING_COLUMNS)
-    return df.astype({"expected": object, "actual": object})
+    rows = [f.to_dict() for f in findings]
+    # expected/actual hold numbers or text as found: object columns, so that 9 stays 9 (not 9.0) beside a None
+    return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) if c in ("expected", "actual")
+                         else [r[c] for r in rows] for c in FINDING_COLUMNS})
