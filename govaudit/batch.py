@@ -156,9 +156,10 @@ def _work(path: Path, cache_dir: str | None = None, plan: Plan | None = None):
     from .api import load
     from .checks import report_findings
 
-    report = _cached_parse(path, cache_dir)      # e.g. new settings: check again, do not parse again
-    parsed = report is None
-    if parsed:
+    hit = _cached(path, cache_dir, None) if cache_dir else None    # e.g. new settings: check again, not parse
+    if hit:
+        report = hit[0]
+    else:
         try:
             report = load(path)
         except ReadError as e:
@@ -168,23 +169,11 @@ def _work(path: Path, cache_dir: str | None = None, plan: Plan | None = None):
         findings = report_findings(report, plan.rules(), plan.settings)
     if cache_dir:
         sha = report.meta["sha256"]
-        if parsed:
+        if not hit:
             cache.put(Path(cache_dir), cache.report_key(sha, path), report)
         if plan is not None:
             cache.put(Path(cache_dir), cache.findings_key(sha, path, plan.key), findings)
     return report, findings
-
-
-def _cached_parse(path: Path, cache_dir: str | None) -> Report | None:
-    if not cache_dir:
-        return None
-    try:
-        report = cache.get(Path(cache_dir), cache.report_key(cache.file_sha256(path), path))
-    except OSError:
-        return None
-    if report is not None:
-        report.meta["source"] = str(path)
-    return report
 
 
 def check_files(paths, previous=None, *, select=None, skip=None, settings=None, workers: int | None = None,

@@ -52,9 +52,9 @@ def run_rules(reports: list[Report], prior: list[Report], rules, settings: dict,
     shared: dict = {}
     for report in reports:
         last = by_unit_year.get((report.agency, report.year - 1)) if report.agency and report.year else None
-        done = (checked or {}).get(id(report))
-        todo = [r for r in rules if _applies(r, report, last, len(reports)) and not (done is not None
-                                                                                   and r.scope == "report")]
+        done = (checked or {}).get(id(report))          # its report-scope findings, computed in a worker
+        todo = [r for r in rules if _applies(r, report, last, len(reports))
+                and not (done is not None and r.scope == "report")]
         findings.extend(done or ())
         if not todo:
             continue

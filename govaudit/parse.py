@@ -481,7 +481,6 @@ def parse(doc: Document) -> "Report":
 
 
 def _parse_one(doc: Document) -> "Report":
-
     segments = _segments(doc)
     pieces = _split_headings(segments)
     found = _locate_sections(pieces)

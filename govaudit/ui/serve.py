@@ -50,5 +50,4 @@ def serve(data_dir: Path, db: str | None = None, port: int = 8866, dashboard: bo
     print(f"govaudit {name}：http://127.0.0.1:{port}/  （数据目录 {data_dir}，数据库 "
           f"{sa.engine.make_url(url).render_as_string(hide_password=True)}；按 Ctrl+C 退出）", flush=True)
     cmd = voila_command(notebook, port, preheat=preheat)
-    sys.stdout.flush()
     os.execve(cmd[0], cmd, env)    # become Voila: a stop signal then reaches it and its kernels, leaving no orphans
