@@ -3,8 +3,9 @@
 A cell is a *value token* when it is a number or an explicit "not applicable"
 marker (blank, "/", "—", "无"). Markers become ``None`` (NA), never 0.
 Digits of neighbouring cells that a web page ran together ("0000000",
-"303") are split only when exactly one split is possible; otherwise the
-row gets no values and a warning.
+"303") are split only when exactly one split is possible, or when exactly
+one split agrees with the row's own printed total; otherwise the row gets
+no values and a warning.
 """
 from __future__ import annotations
 
@@ -55,44 +56,101 @@ def unit_of(text: str) -> str:
 def unique_split(tokens: list[str], n: int) -> list[str] | None:
     """Split run-together digit tokens into exactly ``n`` numbers when only one way exists.
 
-    Each part is "0" or has no leading zero. Tokens with a decimal point or a sign are never split.
+    Each part is "0" or has no leading zero; a token is never split across its own boundaries.
+    Tokens with a decimal point or a sign are never split.
     ``["0000000"], 7`` -> seven "0"; ``["303"], 3`` -> ["3", "0", "3"]; ``["1077"], 3`` -> None
     (1|0|77 and 10|7|7 are both possible).
     """
-    if len(tokens) == n:
-        return list(tokens)
-    if len(tokens) > n or any(not t.isdigit() for t in tokens):
+    return _SplitCounter(tokens, n).unique()
+
+
+def split_by_totals(tokens: list[str], n: int, block: int) -> list[str] | None:
+    """The one split in which every block of ``block`` numbers ends with the sum of the others.
+
+    A 表三 row is one block of 7 (总计 last); a 表四 row run is blocks of 5. Only the row's own
+    total decides; None when no split or more than one split fits, or the run is too long to decide.
+    """
+    if n % block:
         return None
-    ways = [_splits(t) for t in tokens]
-    found: list[list[str]] = []
-
-    def walk(i: int, remaining: int, acc: list[str]):
-        if len(found) > 1:
-            return
-        if i == len(ways):
-            if remaining == 0:
-                found.append(list(acc))
-            return
-        left_tokens = len(ways) - i - 1
-        for parts in ways[i]:
-            k = len(parts)
-            if left_tokens <= remaining - k:
-                walk(i + 1, remaining - k, acc + list(parts))
-
-    walk(0, n, [])
-    return found[0] if len(found) == 1 else None
+    return _SplitCounter(tokens, n, block).unique()
 
 
-@lru_cache(maxsize=4096)
-def _splits(token: str) -> tuple[tuple[str, ...], ...]:
-    """Every way to cut a digit string into numbers without leading zeros."""
-    if not token:
-        return ((),)
-    out = []
-    for i in range(1, len(token) + 1):
-        head = token[:i]
-        if len(head) > 1 and head[0] == "0":
-            break
-        for rest in _splits(token[i:]):
-            out.append((head,) + rest)
-    return tuple(out)
+class SplitTooLong(ValueError):
+    """A digit run with too many possible splits to decide within the work budget."""
+
+
+class _SplitCounter:
+    """Counts splits (capped at 2) by dynamic programming over (token, offset, part, block sum).
+
+    Polynomial in the run length, and a hard budget on states keeps time and memory bounded
+    whatever the input; over budget raises SplitTooLong.
+    """
+
+    BUDGET = 50_000       # memoised states
+    MAX_DIGITS = 9        # no count in these tables has more digits
+
+    def __init__(self, tokens: list[str], n: int, block: int | None = None):
+        self.tokens, self.n, self.block = tokens, n, block
+        self.memo: dict[tuple, int] = {}
+
+    def unique(self) -> list[str] | None:
+        tokens, n = self.tokens, self.n
+        if len(tokens) == n and self.block is None:
+            return list(tokens)
+        if len(tokens) > n or not tokens or any(not t.isdigit() for t in tokens):
+            return None
+        if not n <= sum(map(len, tokens)) <= n * self.MAX_DIGITS:
+            return None
+        if self._count(0, 0, 0, 0) != 1:
+            return None
+        return self._witness()
+
+    def _parts_from(self, i: int, j: int):
+        """(part, next token, next offset) for every number that can start at token i, offset j."""
+        token = self.tokens[i]
+        ends = range(j + 1, j + 2) if token[j] == "0" else range(j + 1, min(len(token), j + self.MAX_DIGITS) + 1)
+        for e in ends:
+            yield token[j:e], (i + 1, 0) if e == len(token) else (i, e)
+
+    def _count(self, i: int, j: int, k: int, s: int) -> int:
+        """Splits of the rest from token i offset j, with k parts taken and block partial sum s."""
+        if i == len(self.tokens):
+            return 1 if k == self.n else 0
+        if k == self.n:
+            return 0
+        key = (i, j, k, s)
+        if key in self.memo:
+            return self.memo[key]
+        if len(self.memo) >= self.BUDGET:
+            raise SplitTooLong(" ".join(self.tokens)[:40])
+        found = 0
+        for part, (ni, nj) in self._parts_from(i, j):
+            ns = self._next_sum(k, s, int(part))
+            if ns is None:
+                if self.block and int(part) > s:
+                    break            # a longer block total would be larger still
+                continue
+            found += self._count(ni, nj, k + 1, ns)
+            if found > 1:
+                break
+        self.memo[key] = min(found, 2)
+        return self.memo[key]
+
+    def _next_sum(self, k: int, s: int, value: int) -> int | None:
+        """The block sum after taking part k; None when part k closes a block and is not its sum."""
+        if not self.block:
+            return 0
+        if (k + 1) % self.block == 0:
+            return 0 if value == s else None
+        return s + value
+
+    def _witness(self) -> list[str]:
+        out, i, j, k, s = [], 0, 0, 0, 0
+        while i < len(self.tokens):
+            for part, (ni, nj) in self._parts_from(i, j):
+                ns = self._next_sum(k, s, int(part))
+                if ns is not None and self._count(ni, nj, k + 1, ns) == 1:
+                    out.append(part)
+                    i, j, k, s = ni, nj, k + 1, ns
+                    break
+        return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -17,34 +16,13 @@ import pandas as pd
 
 from . import template as T
 from .document import Document, Paragraph
-from .numbers import nfkc, to_value, unique_split, unit_of
+from .numbers import SplitTooLong, nfkc, split_by_totals, to_value, unique_split, unit_of
 from .report import Report
 from .template import normalize_label
+from .sections import Piece, flex, has_content, ranges as section_ranges, split_sections
 from .tokens import Break, KeywordMatcher, Keys, Segment, Values, merged, region_events
 
-# --- sections -------------------------------------------------------------------
-
-_FLEX = r"[\s\W_]{0,3}"
-_NUMERAL = r"[一二三四五六七八九十]{1,2}\s*[、.．,，]"
-
-
-def _flex(phrase: str) -> str:
-    return _FLEX.join(map(re.escape, phrase))
-
-
-_SECTION_ALTS = "|".join(f"(?P<{s.key}_{i}>{_flex(kw)})"
-                         for s in T.SECTIONS for i, kw in enumerate(s.keywords))
-# a heading at the start of a line (optionally numbered), or inline right after a numeral
-_HEADING_LINE = re.compile(r"^[\s#>*]*(?P<num>" + _NUMERAL + r"|[（(][一二三四五六][)）])?\s*(?:" + _SECTION_ALTS + ")")
-_HEADING_INLINE = re.compile(r"(?P<num>" + _NUMERAL + r")\s*(?:" + _SECTION_ALTS + ")")
-_SHORT_HEADING = 30
-
-
-@dataclass
-class _Piece:
-    seg: Segment
-    heading: str | None = None      # section key when this piece is a heading
-
+# --- sections: see govaudit.sections ----------------------------------------------
 
 def _segments(doc: Document) -> list[Segment]:
     segs = []
@@ -58,67 +36,6 @@ def _segments(doc: Document) -> list[Segment]:
                     src["row"] = r
                 segs.append(Segment("\t".join(c.text for c in row), row, src))
     return segs
-
-
-def _section_of(match: re.Match) -> str:
-    name = next(k for k, v in match.groupdict().items() if v is not None and k != "num")
-    return name.rsplit("_", 1)[0]
-
-
-def _split_headings(segs: list[Segment]) -> list[_Piece]:
-    """Split paragraphs at section headings (flattened pages hold all six in one line)."""
-    out = []
-    for seg in segs:
-        if seg.cells is not None:
-            out.append(_Piece(seg))
-            continue
-        text = nfkc(seg.text)
-        # keep the source's own punctuation in section text when NFKC kept positions
-        raw = seg.text if len(seg.text) == len(text) else text
-        cuts = []
-        m = _HEADING_LINE.match(text)
-        if m and (m.group("num") or len(text.strip()) <= _SHORT_HEADING):
-            cuts.append((m.start(), m.end(), _section_of(m)))
-        for m in _HEADING_INLINE.finditer(text):
-            if not cuts or m.start() >= cuts[-1][1]:
-                cuts.append((m.start(), m.end(), _section_of(m)))
-        if not cuts:
-            out.append(_Piece(Segment(raw, None, seg.source)))
-            continue
-        pos = 0
-        for start, end, key in cuts:
-            if raw[pos:start].strip():
-                out.append(_Piece(Segment(raw[pos:start], None, seg.source)))
-            out.append(_Piece(Segment(raw[start:end], None, seg.source), heading=key))
-            pos = end
-        if raw[pos:].strip():
-            out.append(_Piece(Segment(raw[pos:], None, seg.source)))
-    return out
-
-
-def _locate_sections(pieces: list[_Piece]) -> dict[str, int]:
-    """Index of each section's heading: first occurrence, in template order."""
-    found: dict[str, int] = {}
-    pos = 0
-    for section in T.SECTION_KEYS:
-        for i in range(pos, len(pieces)):
-            if pieces[i].heading == section:
-                found[section] = i
-                pos = i + 1
-                break
-    return found
-
-
-def _ranges(found: dict[str, int], n: int) -> dict[str, tuple[int, int]]:
-    """Body range of every section; a missing one gets the gap between its neighbours."""
-    keys = list(T.SECTION_KEYS)
-    out = {}
-    for i, key in enumerate(keys):
-        start = found[key] + 1 if key in found else next(
-            (found[k] + 1 for k in reversed(keys[:i]) if k in found), 0)
-        end = next((found[k] for k in keys[i + 1:] if k in found and found[k] >= start), n)
-        out[key] = (start, end)
-    return out
 
 
 # --- meta -----------------------------------------------------------------------
@@ -223,8 +140,9 @@ def detect_template(active_text: str, year: int | None) -> tuple[str, str]:
 class _Reader:
     """Reads one table region; collects values, provenance and warnings."""
 
-    def __init__(self, table_key: str, warnings: list, provenance: dict):
+    def __init__(self, table_key: str, warnings: list, provenance: dict, total_block: int | None = None):
         self.table_key = table_key
+        self.total_block = total_block      # cells per printed total (表三 7, 表四 5): decides run-together digits
         self.warnings = warnings
         self.provenance = provenance
         self.name = T.TABLE_NAMES[table_key]
@@ -250,13 +168,19 @@ class _Reader:
             if len(tokens) == n:
                 chosen = tokens
             elif all(t.raw for t in tokens):
-                split = unique_split([t.raw for t in tokens], n)
+                try:
+                    split, decided_by = self._split([t.raw for t in tokens], n)
+                except SplitTooLong:
+                    self.warn("ambiguous-digits", f"{self.name}“{label}”行的数字“{quote}”连写过长，无法判断如何拆分，未取值",
+                              key, source=group.source, quote=quote)
+                    return {c: None for c in columns}
                 if split is not None:
-                    src = tokens[0].source
-                    chosen = [type(tokens[0])(s, {**src, "split_from": quote}) for s in split]
+                    src = {**tokens[0].source, "split_from": quote, **({"split_by": decided_by} if decided_by else {})}
+                    chosen = [type(tokens[0])(s, src) for s in split]
                 elif len(tokens) < n and all(t.raw.isdigit() for t in tokens):
                     self.warn("ambiguous-digits",
-                              f"{self.name}“{label}”行的数字“{quote}”连写在一起，无法唯一拆分为{n}个数，未取值",
+                              f"{self.name}“{label}”行的数字“{quote}”连写在一起，无法唯一拆分为{n}个数"
+                              f"{'（按本行总计也不能唯一确定）' if self.total_block else ''}，未取值",
                               key, source=group.source, quote=quote)
                     return {c: None for c in columns}
         if chosen is None:
@@ -276,6 +200,13 @@ class _Reader:
             self.provenance[(self.table_key, key, col)] = {**tok.source, "raw": tok.raw, "how": how,
                                                            "unit": unit_of(tok.raw)}
         return out
+
+    def _split(self, raws: list[str], n: int) -> tuple[list[str] | None, str]:
+        """The one split of run-together digits; failing that, the one whose own row totals add up."""
+        split = unique_split(raws, n)
+        if split is not None or not self.total_block:
+            return split, ""
+        return split_by_totals(raws, n, self.total_block), "row_total"
 
     def bind(self, events, rows: tuple[T.Row, ...], columns_of, stop_key: str | None = None):
         """Assign value groups to row labels: same row first, then by order."""
@@ -352,7 +283,7 @@ class _Reader:
         return True
 
 
-def _start_at(pieces: list[_Piece], markers: tuple[str, ...]) -> list[Segment]:
+def _start_at(pieces: list[Piece], markers: tuple[str, ...]) -> list[Segment]:
     """The region from the first piece that holds a start marker (table header), cut at the marker."""
     for i, p in enumerate(pieces):
         norm = normalize_label(p.seg.text)
@@ -362,7 +293,7 @@ def _start_at(pieces: list[_Piece], markers: tuple[str, ...]) -> list[Segment]:
         if p.seg.cells is not None:
             return [q.seg for q in pieces[i:]]
         text = p.seg.text
-        cut = min((mm.start() for m in hits for mm in [re.search(_flex(m), text)] if mm), default=0)
+        cut = min((mm.start() for m in hits for mm in [re.search(flex(m), text)] if mm), default=0)
         return [Segment(text[cut:], None, p.seg.source)] + [q.seg for q in pieces[i + 1:]]
     return [p.seg for p in pieces]
 
@@ -405,7 +336,7 @@ def _parse_requests(pieces, template, warnings, provenance, deviations):
     for ev in events:
         if isinstance(ev, Keys):
             _note_variants(ev, "requests", deviations)
-    reader = _Reader("requests", warnings, provenance)
+    reader = _Reader("requests", warnings, provenance, total_block=len(T.REQUEST_COLUMNS))
     data = reader.bind(events, table.rows, table.columns_of, stop_key="carried_forward")
     for r in table.rows:
         if r.key not in data:
@@ -415,7 +346,7 @@ def _parse_requests(pieces, template, warnings, provenance, deviations):
 
 def _parse_appeals(pieces, warnings, provenance):
     table = T.appeals_table()
-    reader = _Reader("appeals", warnings, provenance)
+    reader = _Reader("appeals", warnings, provenance, total_block=len(T.APPEAL_COLUMNS))
     region = _start_at(pieces, ("行政复议", "结果维持", "尚未审结"))
     header = T.Row("header", "表头", ("总计", "尚未审结", "审结", "其他结果", "结果纠正", "结果维持", "复议后起诉"))
     groups = [ev for ev in merged(region_events(region, KeywordMatcher((header,))))
@@ -426,12 +357,12 @@ def _parse_appeals(pieces, warnings, provenance):
         reader.warn("table-missing", "没有读到表四的数值")
         return _frame(table.rows, table.columns, data, "Int64")
     taken = [groups[0]]
-    count = _count(groups[0], len(columns))
+    count = _count(reader, groups[0], len(columns))
     for g in groups[1:]:
         if count >= len(columns):
             break
         taken.append(g)
-        count += _count(g, len(columns))
+        count += _count(reader, g, len(columns))
     flat = Values([t for g in taken for t in g.tokens], structured=all(g.structured for g in taken),
                   source=taken[0].source)
     pseudo = "、".join(r.label for r in table.rows)
@@ -447,11 +378,15 @@ def _parse_appeals(pieces, warnings, provenance):
     return _frame(table.rows, table.columns, data, "Int64" if _all_int(data) else None)
 
 
-def _count(group: Values, n: int) -> int:
+def _count(reader: _Reader, group: Values, n: int) -> int:
+    """How many of the table's n cells a value group fills (a run that splits into n fills them all)."""
     nonempty = sum(1 for t in group.tokens if t.raw)
     if group.structured:
         return nonempty
-    split = unique_split([t.raw for t in group.tokens], n) if all(t.raw for t in group.tokens) else None
+    try:
+        split = reader._split([t.raw for t in group.tokens], n)[0] if all(t.raw for t in group.tokens) else None
+    except SplitTooLong:
+        split = None
     return n if split and nonempty < n else len(group.tokens)
 
 
@@ -481,16 +416,14 @@ def parse(doc: Document) -> "Report":
 
 
 def _parse_one(doc: Document) -> "Report":
-    segments = _segments(doc)
-    pieces = _split_headings(segments)
-    found = _locate_sections(pieces)
-    ranges = _ranges(found, len(pieces))
+    pieces, found, headings = split_sections(_segments(doc))
+    bodies = section_ranges(found, len(pieces))
     text = doc.text()
     lines = text.split("\n")
     meta = _meta(doc, text, lines)
 
     def body(key):
-        start, end = ranges[key]
+        start, end = bodies[key]
         return [p for p in pieces[start:end] if p.heading is None]
 
     sections = {key: "\n".join(p.seg.text.strip() for p in body(key) if p.seg.text.strip()).strip()
@@ -506,6 +439,10 @@ def _parse_one(doc: Document) -> "Report":
     requests = _parse_requests(body("requests"), template, warnings, provenance, deviations)
     appeals = _parse_appeals(body("appeals"), warnings, provenance)
     meta["sections_found"] = [k for k in T.SECTION_KEYS if k in found]
+    meta["section_headings"] = {k: {"text": h.text, "number": h.number, "official": h.official}
+                                for k, h in headings.items()}
+    meta["sections_unheaded"] = [k for k in T.SECTION_KEYS if k not in found
+                                 and has_content(k, "\n".join(p.seg.text for p in body(k)))]
     meta["tables_found"] = [t for t in ("active", "requests", "appeals")
                             if any(p[0] == t for p in provenance)
                             or any(w["table"] == t and w["code"] not in ("row-missing", "table-missing")

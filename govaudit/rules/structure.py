@@ -33,12 +33,23 @@ def s_template_version(ctx):
 @rule("S-SIX-SECTIONS", severity="error", category="structure", title="报告应包含六个部分",
       basis="条例第五十条；国办公开办函〔2021〕30号：“不能遗漏，也不宜泛化”")
 def s_six_sections(ctx):
-    """All six parts present: 总体情况 … 其他需要报告的事项."""
+    """All six parts present: 总体情况 … 其他需要报告的事项. A part that is there under other words or
+    another number, or without its heading, is a warning about its heading, never a missing part."""
     r = ctx.report
-    for s in T.SECTIONS:
-        if s.key not in r.meta.get("sections_found", []):
-            yield ctx.find("S-SIX-SECTIONS", f"缺少第{s.number}部分“{s.title}”（未找到该标题）",
-                           section=s.key, expected=T.SECTION_HEADINGS[s.key], actual="缺失")
+    headings = r.meta.get("section_headings", {})
+    for n, s in enumerate(T.SECTIONS, start=1):
+        official = T.SECTION_HEADINGS[s.key]
+        h = headings.get(s.key)
+        if h is None and s.key in r.meta.get("sections_unheaded", ()):
+            yield ctx.find("S-SIX-SECTIONS", f"未找到第{s.number}部分“{s.title}”的标题，但相邻部分中有该部分的内容",
+                           section=s.key, expected=official, actual="无标题", severity="warning", where="heading")
+        elif h is None and s.key not in r.meta.get("sections_found", ()):
+            yield ctx.find("S-SIX-SECTIONS", f"缺少第{s.number}部分“{s.title}”（未找到该标题，也未找到该部分内容）",
+                           section=s.key, expected=official, actual="缺失")
+        elif h is not None and (not h["official"] or h["number"] not in (None, n)):
+            yield ctx.find("S-SIX-SECTIONS", f"第{s.number}部分的标题为“{h['text']}”，与模板“{official}”不一致"
+                           + ("（编号不同）" if h["number"] not in (None, n) else ""),
+                           section=s.key, expected=official, actual=h["text"], severity="warning", where="heading")
 
 
 @rule("S-TABLES-PRESENT", severity="error", category="structure", title="表二、表三、表四均应列出",
