@@ -13,8 +13,11 @@ from ._util import fmt, total
 from .registry import rule
 
 _GAP = r"[^。；;，,\d]{0,%d}?"
-_N = r"(\d+)\s*(?:件|条|个|宗|次)"
+_N = r"(\d+)\s*(?:件|条|个|宗|次|份)"
 _NOT_THIS_YEAR = re.compile(r"上年|去年|结转|累计|历年|以来")
+# a count of another scope or a part: "代表区政府受理…", "其中…", "协助…办理…"
+_OTHER_SCOPE = re.compile(r"代表|代为|协助|配合|转办|转交|其中|涉及|通过[^。；;，,]{0,6}(?:平台|网|信函|邮)")
+_NOT_THE_YEARS_COUNT = re.compile(_NOT_THIS_YEAR.pattern + "|" + _OTHER_SCOPE.pattern)
 
 
 def _narrative(ctx) -> str:
@@ -46,6 +49,8 @@ _NEW = (re.compile(r"(?:收到|接到|受理|新收)" + _GAP % 16 + r"(?:政府�
                    + _GAP % 4 + r"申请"))
 _NONE_REQ = re.compile(r"(?:未|没有)(?:接到|收到|受理|发生)[^。；;，,\d]{0,10}?"
                        r"(?:政府信息公开申请|依申请公开(?:申请|事项)?|申请公开|公开申请)(?![^。；;，,]{0,4}(?:收费|处理费))")
+# "未发生因依申请公开引发的行政复议": what did not happen is the appeal, not the application
+_ABOUT_SOMETHING_ELSE = re.compile(r"[^。；;，,]{0,8}?(?:引发|引起|导致|产生|涉及)?[^。；;，,]{0,4}?(?:行政复议|行政诉讼|复议|诉讼|投诉|举报|收费)")
 _CARRY_IN = (re.compile(r"上年(?:度)?(?:结转|转接|结余)" + _GAP % 12 + _N),)
 _CARRY_OUT = (re.compile(r"(?:结转下一?年度?|转下一?年度|结转至下一?年度?)" + _GAP % 12 + _N),)
 _REVIEW = (re.compile(r"行政复议" + r"(?:案件|申请|数)?(?:为|共)?" + r"\s*" + _N),)
@@ -66,9 +71,12 @@ def n_none_req(ctx):
     new = _req_total(r, "new_received")
     if not new:
         return
-    for s in _sentences(_narrative(ctx)):
+    text = _narrative(ctx)
+    if _first(_NEW, text, exclude=_NOT_THE_YEARS_COUNT)[0]:
+        return            # the text itself counts this year's applications: a "none" elsewhere is about something else
+    for s in _sentences(text):
         m = _NONE_REQ.search(s)
-        if m and not _NOT_THIS_YEAR.search(s[:m.start()]):
+        if m and not _NOT_THIS_YEAR.search(s[:m.start()]) and not _ABOUT_SOMETHING_ELSE.match(s, m.end()):
             yield ctx.find("N-NONE-REQ", f"正文称“{s[:60]}”，但表三本年新收申请总计为{fmt(new)}件",
                            table="requests", row="new_received", column="total", expected=0, actual=new,
                            evidence=f"原文：“{s[:80]}”")
@@ -78,19 +86,18 @@ def n_none_req(ctx):
 @rule("N-T3-NEW", severity="warning", category="narrative", title="正文所述新收申请件数与表三不一致",
       basis="正文与表三应一致（同一数量）")
 def n_t3_new(ctx):
-    """“收到…申请 N 件” = 表三 一、本年新收 总计 (error when one of them is 0 and the other is not)."""
+    """“收到…申请 N 件” = 表三 一、本年新收 总计. A warning: which quantity a sentence counts is a reading."""
     r = ctx.report
     table = _req_total(r, "new_received")
-    said, sentence = _first(_NEW, _narrative(ctx), exclude=_NOT_THIS_YEAR)
+    said, sentence = _first(_NEW, _narrative(ctx), exclude=_NOT_THE_YEARS_COUNT)
     if said is None or table is None or said == table:
         return
     carried = _req_total(r, "carried_over")
     if carried is not None and said == table + carried:
         return          # the text counted 一+二 ("共办理")
-    severity = "error" if (said == 0) != (table == 0) else None
     yield ctx.find("N-T3-NEW", f"正文称新收申请{said}件，表三“一、本年新收”总计为{fmt(table)}件",
                    table="requests", row="new_received", column="total", expected=said, actual=table,
-                   evidence=f"原文：“{sentence[:80]}”", severity=severity)
+                   evidence=f"原文：“{sentence[:80]}”")
 
 
 @rule("N-T3-CARRY", severity="warning", category="narrative", title="正文所述结转件数与表三不一致",
@@ -120,22 +127,33 @@ _RESULTS = (
 )
 
 
+_RESULT_NAMES = "|".join(p for _, p, _ in _RESULTS)
+# one count for one result or for several joined ("予以公开及部分公开 N 件" counts both rows)
+_RESULT_COUNT = re.compile(r"(?P<names>(?:(?:" + _RESULT_NAMES + r")(?:及|和|与|、|以及|或))*(?:" + _RESULT_NAMES + r"))"
+                           r"(?:答复|的|了|申请)?" + _GAP % 3 + r"(\d+)\s*件")
+
+
 @rule("N-T3-RESULTS", severity="warning", category="narrative", title="正文所述办理结果件数与表三不一致",
       basis="正文与表三应一致（同一数量）")
 def n_t3_results(ctx):
-    """“予以公开 a 件、部分公开 b 件、不予公开 c 件…” = the matching 表三 rows (c = Σ（三）…)."""
+    """“予以公开 a 件、部分公开 b 件、不予公开 c 件…” = the matching 表三 rows (c = Σ（三）…);
+    “予以公开及部分公开 n 件” = the sum of both."""
     r = ctx.report
-    text = _narrative(ctx)
-    for name, pattern, rows in _RESULTS:
-        said, sentence = _first((re.compile(pattern + r"(?:答复|的|了|申请)?" + _GAP % 3 + r"(\d+)\s*件"),), text)
-        if said is None:
-            continue
-        table = total(_req_total(r, k) for k in rows if k in r.requests.index)
-        if table is None or said == table:
-            continue
-        yield ctx.find("N-T3-RESULTS", f"正文称{name}{said}件，表三对应各项合计为{fmt(table)}件", table="requests",
-                       row=rows[0], column="total", expected=said, actual=table, evidence=f"原文：“{sentence[:80]}”",
-                       where=name)
+    seen = set()
+    for s in _sentences(_narrative(ctx)):
+        for m in _RESULT_COUNT.finditer(s):
+            groups = [(name, rows) for name, pattern, rows in _RESULTS if re.search(pattern, m.group("names"))]
+            name = "及".join(g[0] for g in groups)
+            if name in seen:
+                continue
+            seen.add(name)
+            said = int(m.group(2))
+            table = total(_req_total(r, k) for _, rows in groups for k in rows if k in r.requests.index)
+            if table is None or said == table:
+                continue
+            yield ctx.find("N-T3-RESULTS", f"正文称{name}{said}件，表三对应各项合计为{fmt(table)}件", table="requests",
+                           row=groups[0][1][0], column="total", expected=said, actual=table,
+                           evidence=f"原文：“{s[:80]}”", where=name)
 
 
 @rule("N-T4-COUNTS", severity="warning", category="narrative", title="正文所述行政复议、行政诉讼件数与表四不一致",

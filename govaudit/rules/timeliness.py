@@ -3,21 +3,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from ._util import is_township
+from ._util import unit_type
 from .registry import rule
 
 # 条例第四十九条: departments by 1月31日, a government's own report by 3月31日. 乡镇/街道 are not
-# named there; only a local notice sets their date, so they get none unless configured.
+# named there; only a local notice sets their date, so they get none unless configured. A unit whose
+# type its name does not tell is held to the department's date, as a warning only.
 # Override with settings={"deadline": {"township": (2, 15)},
 #                         "deadline_by_region": {"怀化市": {"department": (1, 28)}}}
 # (a region is matched as a prefix of the agency name; the longest prefix wins).
-DEFAULT_DEADLINES = {"department": (1, 31), "government": (3, 31), "township": None}
-
-
-def unit_type(agency: str) -> str:
-    if is_township(agency):
-        return "township"
-    return "government" if agency.endswith(("人民政府", "政府")) else "department"
+DEFAULT_DEADLINES = {"department": (1, 31), "government": (3, 31), "township": None, "unclear": (1, 31)}
+UNIT_TYPE_NAMES = {"department": "政府部门", "government": "本级政府", "township": "乡镇街道", "unclear": "类型不明确的单位"}
 
 
 def deadline_for(agency: str, year: int, settings: dict) -> date | None:
@@ -42,8 +38,11 @@ def m_deadline(ctx):
         published = date.fromisoformat(published[:10])
     deadline = deadline_for(r.agency or "", r.year, ctx.settings)
     if deadline and published > deadline:
-        yield ctx.find("M-DEADLINE", f"报告于{published:%Y年%m月%d日}公布，晚于{deadline:%Y年%m月%d日}的期限",
-                       expected=deadline.isoformat(), actual=published.isoformat())
+        kind = unit_type(r.agency)
+        yield ctx.find("M-DEADLINE", f"报告于{published:%Y年%m月%d日}公布，晚于{UNIT_TYPE_NAMES[kind]}"
+                       f"{deadline:%Y年%m月%d日}的期限" + ("（从名称无法判断单位类型，请核实适用期限）" if kind == "unclear" else ""),
+                       expected=deadline.isoformat(), actual=published.isoformat(),
+                       severity="warning" if kind == "unclear" else None)
 
 
 @rule("M-NOT-TEXT", severity="warning", category="timeliness", title="报告为图片或扫描件，无法读取文字", needs_text=False,
