@@ -13,7 +13,7 @@ from .api import load_many
 from .errors import GovauditError
 from .report import Corpus, Report
 from .rules import registry
-from .rules.finding import FINDING_COLUMNS, Context, Finding, to_frame
+from .rules.finding import FINDING_COLUMNS, Context, Finding, group_problems, to_frame
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -67,7 +67,7 @@ def run_rules(reports: list[Report], prior: list[Report], rules, settings: dict,
     seen: set[str] = set()
     unique = [f for f in findings if not (f.id in seen or seen.add(f.id))]      # the first of a duplicate id
     unique.sort(key=lambda f: (f.report, SEVERITY_ORDER[f.severity], f.rule))   # stable, in plain Python: fast
-    return to_frame(unique)
+    return to_frame(group_problems(unique))
 
 
 def _applies(rule, report: Report, last: Report | None = None, corpus_size: int = 1) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import template as T
-from .rules.registry import SEVERITY_NAMES
+from .rules.registry import CATEGORY_NAMES, SEVERITY_NAMES, all_rules
 
 
 # column -> Chinese header, in sheet order; review columns are used when present
@@ -21,7 +21,7 @@ _COLUMNS = {
     "agency": "单位", "year": "年度", "severity": "级别", "rule": "规则", "category": "类别",
     "location": "位置", "message": "问题说明", "expected": "应为", "actual": "实为", "evidence": "依据/原文",
     "status": "审核状态", "note": "审核意见", "rectification": "整改情况", "due_date": "整改期限",
-    "state": "当前状态", "source": "报告文件", "id": "问题编号",
+    "state": "当前状态", "source": "报告文件", "rule_title": "规则名称", "problem": "问题组", "id": "问题编号",
 }
 _MAX_WIDTH = 60
 
@@ -44,6 +44,13 @@ def problem_list(findings: pd.DataFrame) -> pd.DataFrame:
     frame = findings.copy()
     frame["location"] = [location(r) for r in frame.to_dict("records")]
     frame["severity"] = frame["severity"].map(lambda s: SEVERITY_NAMES.get(s, s))
+    frame["category"] = frame["category"].map(lambda c: CATEGORY_NAMES.get(c, c))
+    titles = {r.id: r.title for r in all_rules()}
+    frame["rule_title"] = frame["rule"].map(lambda r: titles.get(r, ""))
+    if "problem" in frame:       # the symptoms of one problem side by side, under a short problem number
+        frame["problem"] = frame["problem"].fillna(frame["id"]).str[:8]
+        first = {p: i for i, p in reversed(list(enumerate(frame["problem"])))}
+        frame = frame.assign(_first=frame["problem"].map(first)).sort_values("_first", kind="stable")
     cols = [c for c in _COLUMNS if c in frame.columns]
     out = frame[cols].rename(columns=_COLUMNS)
     return out.astype(object).where(out.notna(), "")

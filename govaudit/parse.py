@@ -316,6 +316,9 @@ def _parse_active(pieces, template, warnings, provenance, deviations):
         if typo in norm:
             deviations.append({"table": "active", "row": "", "column": "repealed", "found": typo,
                                "official": official})
+    if template == "2021" and re.search(T.LABEL_2019_IN_2021, norm):
+        deviations.append({"table": "active", "row": "normative_documents", "column": "", "found": "规范性文件",
+                           "official": "行政规范性文件", "template": "2019"})
     reader = _Reader("active", warnings, provenance)
     events = merged(region_events(region, KeywordMatcher(table.rows)))
     data = reader.bind(events, table.rows, table.columns_of)

@@ -45,7 +45,7 @@ runs_t = sa.Table("runs", _meta, sa.Column("id", sa.Integer, primary_key=True, a
 run_reports_t = sa.Table("run_reports", _meta, sa.Column("run_id", sa.Integer, primary_key=True),
                          sa.Column("report", sa.String(200), primary_key=True), sa.Column("sha256", sa.String(64)))
 _FINDING_COLUMNS = ("id", "report", "agency", "year", "rule", "category", "severity", "table", "row", "column",
-                    "section", "expected", "actual", "message", "evidence", "source")
+                    "section", "expected", "actual", "message", "evidence", "source", "problem")
 findings_t = sa.Table("findings", _meta, sa.Column("run_id", sa.Integer, primary_key=True),
                       sa.Column("id", sa.String(32), primary_key=True), sa.Column("report", sa.String(200)),
                       sa.Column("agency", sa.String(200)), sa.Column("year", sa.Integer),

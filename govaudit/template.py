@@ -202,6 +202,8 @@ ACTIVE_ROW_COLUMNS_2019 = {
 # Column headers that tell the templates apart (normalised).
 MARKERS_2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额")
 MARKERS_2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量")
+# The 2019 row label "规范性文件" where the 2021 template prints "行政规范性文件" (normalised text).
+LABEL_2019_IN_2021 = r"(?<!行政)规范性文件(?=\d|本年|$)"
 # Typos and variants of table 二 column headers seen in real reports.
 ACTIVE_HEADER_VARIANTS = {"本年度止件数": "本年废止件数"}
 

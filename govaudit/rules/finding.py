@@ -9,7 +9,7 @@ import pandas as pd
 from .. import template as T
 
 FINDING_COLUMNS = ["id", "report", "agency", "year", "rule", "category", "severity", "table", "row",
-                   "column", "section", "expected", "actual", "message", "evidence", "source"]
+                   "column", "section", "expected", "actual", "message", "evidence", "source", "problem"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +30,7 @@ class Finding:
     actual: object = None
     evidence: str = ""
     source: str = ""
+    problem: str = ""      # the problem this finding is a symptom of (see group_problems)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -74,6 +75,22 @@ class Context:
             loc = p.get("page") and f"第{p['page']}页" or p.get("line") and f"第{p['line']}行" or ""
             where.append(f"（{loc}，原文“{p.get('raw', '')}”）" if loc else f"（原文“{p.get('raw', '')}”）")
         return "".join(where)
+
+
+def group_problems(findings: list[Finding]) -> list[Finding]:
+    """One problem per likely culprit: the findings of one report pinned to the same table row share it
+    (a wrong （七）总计 breaks 收办平衡 and 明细合计 in several columns: one problem, several symptoms).
+    Reading problems and findings about a section or the whole report stand alone. The problem id is stable
+    like a finding id (agency, year, table, row)."""
+    from dataclasses import replace
+    out = []
+    for f in findings:
+        if f.table and f.row and f.category != "parse":
+            problem = finding_id(f.agency or f.report, f.year, "PROBLEM", f.table, f.row)
+        else:
+            problem = f.id
+        out.append(replace(f, problem=problem))
+    return out
 
 
 def to_frame(findings) -> pd.DataFrame:

@@ -206,6 +206,7 @@ def n_text_self(ctx):
     or the same quantity stated twice with different numbers."""
     r = ctx.report
     yield from _repeated_quantities(ctx)
+    yield from _parts_not_adding_up(ctx)
     for key, text in r.sections.items():
         for para in nfkc(text).split("\n"):
             whole = _WHOLE.search(para)
@@ -256,6 +257,30 @@ def n_percent(ctx):
                            f"应约为{expected:.1f}%", table="requests", row=rows[0], column="total",
                            expected=f"{expected:.1f}%", actual=f"{share:g}%", evidence=f"原文：“{s[:80]}”", where=name)
             break
+
+
+# "公开信息 37 条，其中 A 1 条、B 18 条…": a whole, then its parts listed one by one
+_WHOLE_THEN_PARTS = re.compile(r"(?:公开|发布)[^。；;\d]{0,14}?(\d+)\s*条[，,]?\s*其中")
+_LISTED_PART = re.compile(r"\s*[^\d。；;，,]{1,30}?(\d+)\s*[条件](?:[，,、]|$)")
+
+
+def _parts_not_adding_up(ctx):
+    """The parts listed after "其中" add up to more than the whole stated just before; or to less, when the
+    list is plainly complete (it runs to the end of the sentence and closes with a catch-all "其他…")."""
+    for s in _sentences(_narrative(ctx)):
+        m = _WHOLE_THEN_PARTS.search(s)
+        if not m:
+            continue
+        parts, pos, last = [], m.end(), ""
+        while p := _LISTED_PART.match(s, pos):       # the list ends where a piece is not "名称 N 条"
+            parts.append(int(p.group(1)))
+            pos, last = p.end(), p.group()
+        whole = int(m.group(1))
+        complete = pos == len(s) and re.match(r"\s*其[他它]", last)
+        if len(parts) >= 2 and (sum(parts) > whole or (complete and sum(parts) < whole)):
+            yield ctx.find("N-TEXT-SELF", f"正文称公开信息{whole}条，其后所列各项合计{sum(parts)}条，与总数不符",
+                           section="overview", expected=whole, actual=sum(parts), evidence=f"原文：“{s[:120]}”",
+                           where=f"parts{m.start()}")
 
 
 # the same quantity stated twice: only phrases that name it unambiguously

@@ -25,6 +25,10 @@ def s_template_version(ctx):
                        f"{r.year}年度报告的表二使用了{r.template}版模板的列（应使用{expected}版："
                        f"{'国办公开办函〔2021〕30号' if expected == '2021' else '国办公开办函〔2019〕60号'}）",
                        table="active", expected=expected, actual=r.template)
+    if r.template == "2021" and any(d.get("template") == "2019" for d in r.label_deviations):
+        yield ctx.find("S-TEMPLATE-VERSION", "表二行名仍为2019版模板的“规范性文件”，2021版模板为“行政规范性文件”",
+                       table="active", row="normative_documents", expected="行政规范性文件", actual="规范性文件",
+                       severity="warning")
     if r.year >= 2021 and "other" in r.requests.index:
         yield ctx.find("S-TEMPLATE-VERSION", "表三“（六）其他处理”仍为旧模板的一行，2021版模板应分为3个子项",
                        table="requests", row="other", expected="（六）分3项", actual="（六）1行", severity="warning")
