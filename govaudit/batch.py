@@ -14,6 +14,7 @@ import gc
 import hashlib
 import json
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -99,7 +100,7 @@ def stream(paths, *, plan: Plan | None = None, workers: int | None = None, progr
             else:
                 if pool is None:
                     size = workers or min(len(files) - start, os.cpu_count() or 1)
-                    pool = stack.enter_context(ProcessPoolExecutor(max_workers=size))
+                    pool = stack.enter_context(ProcessPoolExecutor(max_workers=size, mp_context=_pool_context()))
                 done = []
                 for r in pool.map(one, [block[i] for i in todo], chunksize=8):
                     done.append(r)
@@ -109,6 +110,16 @@ def stream(paths, *, plan: Plan | None = None, workers: int | None = None, progr
             for i, f in enumerate(block):
                 r, results[i] = results[i], None          # the caller decides what to keep
                 yield (f, r, None) if isinstance(r, dict) else (f, *r)
+
+
+def _pool_context():
+    """Fork, unless this process already runs a JVM (tabula read a PDF here): a forked child inherits the
+    JVM without its threads and hangs at its first call, so workers then start from a fresh forkserver."""
+    import multiprocessing
+    jpype = sys.modules.get("jpype")
+    if jpype is not None and jpype.isJVMStarted():
+        return multiprocessing.get_context("forkserver")
+    return None
 
 
 def run(paths, *, plan: Plan | None = None, workers: int | None = None, progress: bool = True, client=None,

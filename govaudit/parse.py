@@ -82,6 +82,7 @@ def _meta(doc: Document, text: str, lines: list[str]) -> dict:
     m = _TITLE_AGENCY_FIRST.match(compact) or _TITLE_YEAR_FIRST.match(compact)
     if m:
         agency, year = m.group("agency").strip("《》“”\"'：:"), int(m.group("year"))
+        agency = re.sub(r"关于$", "", agency)       # "XX局关于2021年…年度报告" (a covering letter's title)
     period = _STAT_PERIOD.search(nfkc(text))
     if year is None and period:
         year = int(period.group(1))

@@ -25,7 +25,10 @@ from .render import STYLE, esc, finding_html, section_html, severity_name, table
 log = logging.getLogger("govaudit")
 ALL = "（全部）"
 GRID_COLUMNS = {"agency": "单位", "year": "年度", "severity_name": "级别", "rule": "规则", "where": "位置",
-                "message": "问题", "status": "审核", "rectification": "整改", "state": "状态"}
+                "message": "问题", "symptoms": "表现", "status": "审核", "rectification": "整改", "state": "状态"}
+SEVERITY_LEGEND = ("<div class='ga-muted'>级别：<b>错误</b>＝报告与自身、模板或条例明确矛盾，可以确定；"
+                   "<b>警告</b>＝可能有误，需要人工判断；<b>提示</b>＝供参考。同一处错误引起的几条检查结果合并为一个问题，"
+                   "审核一次即对其全部表现生效；无法读取的内容按报告单独列出，不计入问题。</div>")
 
 
 def data_dir_from_env() -> Path:
@@ -53,7 +56,9 @@ class Workbench:
         findings = check(self.corpus) if len(self.corpus) else pd.DataFrame()
         if self._changed(findings):
             self.db.record_run(findings, list(self.corpus))
-        self.rows = pd.DataFrame()        # the filtered worklist shown in the grid
+        self.rows = pd.DataFrame()        # the filtered worklist shown in the grid: one row per problem
+        self.members = pd.DataFrame()     # every finding of the worklist, with its problem
+        self.unreadable_cells = pd.DataFrame()   # reading problems (category parse), shown per report
         self.current: dict | None = None
         self.version = 0
         self._build()
@@ -111,7 +116,8 @@ class Workbench:
         left = W.VBox([self.detail, self.review_box], layout=W.Layout(width="48%"))
         right = W.VBox([self.region, self.source], layout=W.Layout(width="52%", overflow="auto"))
         self.page = W.VBox([
-            W.HTML(STYLE + "<h2>政府信息公开工作年度报告 · 审核工作台</h2>"), self.header, self.unreadable,
+            W.HTML(STYLE + "<h2>政府信息公开工作年度报告 · 审核工作台</h2>"), self.header, W.HTML(SEVERITY_LEGEND),
+            self.unreadable,
             W.HBox([self.f_report, self.f_year, self.f_severity, self.f_status, self.f_rule],
                    layout=W.Layout(flex_flow="row wrap")),
             self.grid, W.HBox([self.prev, self.next, self.position]),
@@ -126,19 +132,28 @@ class Workbench:
         self.f_year.options = [ALL] + [str(y) for y in years]
         self.f_year.value = ALL
         from ..rules import registry
-        rules = [r.id for r in registry.all_rules()] + [store_mod.MANUAL_RULE]
-        self.f_rule.options = [ALL] + rules
+        rules = [(f"{r.id} {r.title}", r.id) for r in registry.all_rules() if r.category != "parse"]
+        self.f_rule.options = [(ALL, ALL)] + rules + [(store_mod.MANUAL_RULE, store_mod.MANUAL_RULE)]
         self.f_rule.value = ALL
 
     # --- the worklist ---------------------------------------------------------------
     def worklist(self) -> pd.DataFrame:
+        """One row per problem (its most severe finding), with the number of its symptoms."""
         rows = self.db.worklist(list(self.reports))
         if rows.empty:
             return rows
+        parse = rows["category"].eq("parse")
+        self.unreadable_cells, rows = rows[parse], rows[~parse].copy()
+        rows["problem"] = rows["problem"].where(rows["problem"].notna() & rows["problem"].ne(""), rows["id"]) \
+            if "problem" in rows else rows["id"]
         rows["severity_name"] = rows["severity"].map(severity_name)
         rows["where"] = [location(r) for r in rows.to_dict("records")]
         rows["order"] = rows["severity"].map(SEVERITY_ORDER).fillna(3)
-        return rows.sort_values(["order", "agency", "rule"], kind="stable").reset_index(drop=True)
+        rows = rows.sort_values(["order", "agency", "rule"], kind="stable").reset_index(drop=True)
+        self.members = rows
+        primary = rows.drop_duplicates("problem").copy()
+        primary["symptoms"] = primary["problem"].map(rows["problem"].value_counts()).astype(int)
+        return primary.reset_index(drop=True)
 
     def refresh(self, keep: str | None = None) -> None:
         rows = self.worklist()
@@ -175,6 +190,11 @@ class Workbench:
             self.show(self.rows.iloc[selected[0]].to_dict())
 
     def select(self, finding_id: str) -> bool:
+        """Select a finding, or the problem it is a symptom of."""
+        if len(self.members) and finding_id not in set(self.rows.id):
+            member = self.members[self.members.id == finding_id]
+            problem = member["problem"].iloc[0] if len(member) else None
+            finding_id = next(iter(self.rows.id[self.rows.problem == problem]), finding_id)
         hits = self.rows.index[self.rows.id == finding_id].tolist()
         if not hits:
             return False
@@ -198,7 +218,7 @@ class Workbench:
         self.current = f
         self.message.value = ""
         report = self.reports.get(f["report"])
-        self.detail.value = finding_html(f)
+        self.detail.value = finding_html(f) + self._symptoms_html(f) + self._unreadable_html(f["report"])
         if report is None:
             self.source.value = "<p class='ga-muted'>本次未读取到该报告的文件</p>"
         elif f.get("table"):
@@ -219,6 +239,30 @@ class Workbench:
         self.due.value = review.due_date
         self.review_box.layout.display = "flex"
         self._show_position()
+
+    def _symptoms(self, f: dict) -> list[dict]:
+        """The other findings of the same problem."""
+        if self.members.empty or not f.get("problem"):
+            return []
+        same = self.members[(self.members["problem"] == f["problem"]) & (self.members["id"] != f["id"])]
+        return same.to_dict("records")
+
+    def _symptoms_html(self, f: dict) -> str:
+        others = self._symptoms(f)
+        if not others:
+            return ""
+        items = "".join(f"<li>[{esc(severity_name(o['severity']))}] {esc(o['rule'])}：{esc(o['message'])}</li>"
+                        for o in others)
+        return f"<div class='ga-card'>同一问题的其他表现（{len(others)} 条，审核时一并保存）：<ul>{items}</ul></div>"
+
+    def _unreadable_html(self, report: str) -> str:
+        cells = self.unreadable_cells[self.unreadable_cells["report"] == report] if len(self.unreadable_cells) else []
+        if not len(cells):
+            return ""
+        items = "".join(f"<li>{esc(c['message'])} <span class='ga-muted'>{esc(c.get('evidence') or '')}</span></li>"
+                        for c in cells.to_dict("records"))
+        return (f"<details><summary>本报告有 {len(cells)} 处内容无法读取（未取值，请对照原文）</summary>"
+                f"<ul>{items}</ul></details>")
 
     def _show_region(self, report, f: dict) -> None:
         """For a PDF, the page region around the cell (the inspector sees the printed number)."""
@@ -259,6 +303,14 @@ class Workbench:
         except (GovauditError, ValueError) as e:
             self.message.value = f"<span style='color:#dc2626'>未保存：{esc(e)}</span>"
             return
+        for other in self._symptoms(self.current):      # one problem, reviewed once: its symptoms follow
+            try:
+                self.db.review(other["id"], report=other["report"], version=self.db.get_review(other["id"]).version,
+                               status=saved.status, note=saved.note, rectification=saved.rectification,
+                               due_date=saved.due_date)
+            except StoreConflict as e:
+                self.message.value = f"<span style='color:#dc2626'>部分表现未保存：{esc(e)}</span>"
+                return
         self.version = saved.version
         fid = self.current["id"]
         self.refresh(keep=fid)

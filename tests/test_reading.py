@@ -1,0 +1,121 @@
+"""How the rules read real wording: run-together digits, the subject of a sentence, the unit's type.
+
+Each test changes one real report the way real reports vary and checks the exact findings that result.
+"""
+from __future__ import annotations
+
+import pytest
+
+import govaudit
+from conftest import FIXTURES, sample
+from govaudit.numbers import SplitTooLong, split_by_totals, unique_split
+from govaudit.rules._util import unit_type
+
+QUFU = "qufu-shizhuang-street-2024.txt"
+SENTENCE = "依法依规答复率100%。"
+FLAT = FIXTURES / "real" / "ptzhsyqgyz-2022.txt"          # a flattened web page: every 表三 row is 7 digits
+NEW_RECEIVED = "一、本年新收政府信息公开申请数量0000000"
+
+
+def _mutant(tmp_path, source, old, new):
+    text = source.read_text(encoding="utf-8")
+    assert old in text, old
+    p = tmp_path / source.name
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return p
+
+
+def _findings(path, rule=None):
+    f = govaudit.check(govaudit.load(path))
+    return f[f["rule"] == rule] if rule else f
+
+
+# --- run-together digits ------------------------------------------------------------
+
+def test_row_total_decides_the_one_split_that_adds_up(tmp_path):
+    # 120 03 0 015 splits many ways into 7 numbers; only 12,0,0,3,0,0,15 has its applicants add up to its 总计
+    p = _mutant(tmp_path, FLAT, NEW_RECEIVED, "一、本年新收政府信息公开申请数量120 03 0 015")
+    r = govaudit.load(p)
+    assert [r.value("requests", "new_received", c) for c in r.requests.columns] == [12, 0, 0, 3, 0, 0, 15]
+    assert r.provenance[("requests", "new_received", "total")]["split_by"] == "row_total"
+    # the row is read, so the report's real imbalance (15 received, none handled) is found
+    assert set(_findings(p, "T3-BALANCE")["column"]) == {"natural_person", "social_org", "total"}
+
+
+def test_a_split_the_total_cannot_decide_stays_na(tmp_path):
+    # 1 10 0 0 0 0 11 and 11 0 0 0 0 0 11 both add up: nothing is guessed
+    p = _mutant(tmp_path, FLAT, NEW_RECEIVED, "一、本年新收政府信息公开申请数量110000011")
+    r = govaudit.load(p)
+    assert all(r.value("requests", "new_received", c) is None for c in r.requests.columns)
+    assert any(w["code"] == "ambiguous-digits" and w["row"] == "new_received" for w in r.warnings)
+
+
+def test_splitting_is_polynomial_and_bounded():
+    assert unique_split(["0000000"], 7) == ["0"] * 7
+    assert unique_split(["1077"], 3) is None
+    assert split_by_totals(["120", "03", "0", "015"], 7, 7) == ["12", "0", "0", "3", "0", "0", "15"]
+    for n in (22, 26, 28, 40):                  # an exhaustive search took 58 s and 10.7 GB at 26 digits
+        assert unique_split(["1" * n], 7) is None or n == 63
+        assert split_by_totals(["1" * n], 7, 7) is None
+    with pytest.raises(SplitTooLong):           # too many partial sums to decide: refused within the budget
+        split_by_totals(["12345678" * 7], 7, 7)
+
+
+def test_a_run_too_long_to_decide_is_na_with_a_warning(tmp_path):
+    p = _mutant(tmp_path, FLAT, NEW_RECEIVED, "一、本年新收政府信息公开申请数量" + "12345678" * 7)
+    r = govaudit.load(p)
+    assert all(r.value("requests", "new_received", c) is None for c in r.requests.columns)
+    assert any("连写过长" in w["message"] for w in r.warnings if w["row"] == "new_received")
+
+
+# --- the subject of a sentence ------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence", [
+    "本年度未发生因依申请公开引发的行政复议和行政诉讼。",       # what did not happen is the appeal
+    "代表街道办事处受理政府信息公开申请12件。",                 # another scope
+])
+def test_sentence_about_something_else_is_not_compared(tmp_path, sentence):
+    p = _mutant(tmp_path, sample(QUFU), SENTENCE, SENTENCE + sentence)
+    assert not {"N-NONE-REQ", "N-T3-NEW"} & set(_findings(p)["rule"])
+
+
+def test_combined_results_are_compared_with_their_sum(tmp_path):
+    report = govaudit.load(sample(QUFU))
+    both = sum(report.value("requests", k, "total") for k in ("granted", "partly_granted"))
+    right = _mutant(tmp_path, sample(QUFU), SENTENCE, f"{SENTENCE}其中予以公开及部分公开{both}件。")
+    assert _findings(right).empty
+    wrong = _mutant(tmp_path, sample(QUFU), SENTENCE, f"{SENTENCE}其中予以公开及部分公开{both + 1}件。")
+    f = _findings(wrong)
+    assert list(zip(f["rule"], f["severity"], f["expected"], f["actual"])) == [
+        ("N-T3-RESULTS", "warning", both + 1, both)]
+
+
+def test_listed_parts_that_exceed_their_whole(tmp_path):
+    old = "全年共主动公开信息37条"
+    assert _findings(_mutant(tmp_path, sample(QUFU), old, old)).empty        # 1+18+3+3+2+10 = 37
+    f = _findings(_mutant(tmp_path, sample(QUFU), old, "全年共主动公开信息30条"))
+    assert list(zip(f["rule"], f["severity"], f["expected"], f["actual"])) == [("N-TEXT-SELF", "warning", 30, 37)]
+
+
+# --- the unit's type decides the deadline ------------------------------------------------------
+
+@pytest.mark.parametrize("agency, kind", [
+    ("平潭综合实验区", "government"), ("平潭综合实验区管理委员会", "government"), ("洪泽区人民政府", "government"),
+    ("平潭综合实验区财政金融局", "department"), ("上海市科委", "department"),
+    ("平潭综合实验区海坛片区管理局", "unclear"), ("鲁山县库区乡", "township"), ("天坛街道办事处", "township"),
+])
+def test_unit_type_from_the_name(agency, kind):
+    assert unit_type(agency) == kind
+
+
+@pytest.mark.parametrize("agency, published, severity", [
+    ("平潭综合实验区", "2025-03-20", None),                 # a region's own report: 3月31日
+    ("平潭综合实验区", "2025-04-02", "error"),
+    ("平潭综合实验区财政金融局", "2025-02-20", "error"),     # a department: 1月31日
+    ("平潭综合实验区海坛片区管理局", "2025-02-20", "warning"),  # unclear: never an error
+])
+def test_deadline_by_unit_type(tmp_path, agency, published, severity):
+    p = _mutant(tmp_path, sample(QUFU), "曲阜市时庄街道办事处2024年政府信息公开\n工作年度报告\n",
+                f"{agency}2024年政府信息公开工作年度报告\n发布时间：{published}\n")
+    f = _findings(p, "M-DEADLINE")
+    assert list(f["severity"]) == ([severity] if severity else [])
