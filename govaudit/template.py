@@ -8,7 +8,7 @@ Two templates are in use:
 Parsers and rules read labels from here; nobody hard-codes them elsewhere.
 Every row carries its official label and the *keywords* that identify it in
 real documents once text is normalised (see :func:`normalize_label`): short,
-distinctive fragments that survive wrapped lines, lost punctuation, shortened
+distinctive fragments that survive wrapped lines (a long label's own beginning stays on its first line), lost punctuation, shortened
 labels and the typos seen in published reports.  A label that is recognised
 only through a variant or typo keyword is recorded on the Report
 (``Report.label_deviations``) so that a rule can report it.
@@ -112,7 +112,7 @@ _REQUEST_HEAD = (
     Row("granted", "（一）予以公开", ("予以公开",)),
     Row("partly_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", ("部分公开",)),
     Row("denied_state_secret", "1.属于国家秘密", ("国家秘密",), group=_G3),
-    Row("denied_prohibited", "2.其他法律行政法规禁止公开", ("禁止公开",), ("行政止公开",), group=_G3),
+    Row("denied_prohibited", "2.其他法律行政法规禁止公开", ("禁止公开", "其他法律行政法规"), ("行政止公开",), group=_G3),
     Row("denied_safety_stability", "3.危及“三安全一稳定”", ("三安全一稳定",), group=_G3),
     Row("denied_third_party", "4.保护第三方合法权益", ("第三方合法权益",), group=_G3),
     Row("denied_internal_affairs", "5.属于三类内部事务信息", ("三类内部事务",), group=_G3),
@@ -126,13 +126,14 @@ _REQUEST_HEAD = (
     Row("declined_repeated", "2.重复申请", ("重复申请",), group=_G5),
     Row("declined_publication", "3.要求提供公开出版物", ("公开出版物",), group=_G5),
     Row("declined_excessive", "4.无正当理由大量反复申请", ("大量反复",), group=_G5),
-    Row("declined_confirmation", "5.要求行政机关确认或重新出具已获取信息", ("重新出具", "确认或重新"), group=_G5),
+    Row("declined_confirmation", "5.要求行政机关确认或重新出具已获取信息", ("重新出具", "确认或重新", "要求行政机关确认"),
+        group=_G5),
 )
 _REQUEST_OTHER_2021 = (
     Row("other_no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-        ("逾期不补正",), group=_G6),
+        ("逾期不补正", "无正当理由逾期"), group=_G6),
     Row("other_unpaid_fee", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-        ("收费通知", "缴纳费用"), group=_G6),
+        ("收费通知", "缴纳费用", "逾期未按收费"), group=_G6),
     Row("other_other", "3.其他", ("3其他",), group=_G6),
 )
 # The 2019 template prints （六）其他处理 as one row; some later reports kept it.

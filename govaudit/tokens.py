@@ -23,6 +23,8 @@ _ATOM = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|元|笔|个|项|件|条)?|[/�
 _LIST_MARK = re.compile(r"[.．、]\s*\D")
 _SENTENCE_END = re.compile(r"[。；;！？]")
 _MAX_LABEL_GAP = 60
+# a page number printed between a table's rows by a PDF-to-text dump: "-3-", "— 3 —", "第3页", "第3页 共5页"
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，]?\s*共\s*\d{1,3}\s*页)?)\s*$")
 
 
 @dataclass
@@ -93,8 +95,11 @@ def value_runs(text: str) -> list[tuple[int, int, list[tuple[str, int]]]]:
 
     Tokens inside a run are separated by whitespace only. A single digit right
     before "." / "、" and a non-digit is a list number ("2.其他法律…"), not a value;
-    when it is glued to a run ("00000002.其他"), it is cut off the run.
+    when it is glued to a run ("00000002.其他"), it is cut off the run. A line that is a page
+    number ("-3-") has no values.
     """
+    if _PAGE_NUMBER.match(text):
+        return []            # not the table's: never a cell, never a row's value
     runs = []
     current: list[tuple[str, int]] = []
     start = end = 0
@@ -168,6 +173,12 @@ def line_events(text: str, source: dict, matcher: KeywordMatcher, merge_text: li
         yield Values(tokens, single_line=len(tokens) == 1, source=source)
         return
     found = matcher.find(line)
+    if not found and not _SENTENCE_END.search(line):
+        # the middle line of a wrapped label ("正、行政机关不再处理其政府信  1 0 0 0 0 0 1"): its values
+        # belong to the label above, by order
+        tokens = [Token(t, {**source, "offset": o}) for _, _, toks in runs for t, o in toks]
+        yield Values(tokens, source=source)
+        return
     run_iter = iter(runs)
     pending_run = next(run_iter, None)
     keys_so_far: list = []

@@ -119,3 +119,46 @@ def test_deadline_by_unit_type(tmp_path, agency, published, severity):
                 f"{agency}2024年政府信息公开工作年度报告\n发布时间：{published}\n")
     f = _findings(p, "M-DEADLINE")
     assert list(f["severity"]) == ([severity] if severity else [])
+
+
+# --- a PDF dumped to text: page numbers between rows, labels wrapped around their numbers -------------
+
+@pytest.fixture
+def hongze_text(tmp_path):
+    """The real PDF as `pdftotext -layout` prints it (poppler-utils: installed by make)."""
+    import subprocess
+    out = tmp_path / "hongze-district-2023.txt"
+    subprocess.run(["pdftotext", "-layout", str(FIXTURES / "real" / "hongze-district-2023.pdf"), str(out)], check=True)
+    return out
+
+
+def test_pdf_text_dump_reads_like_the_pdf(hongze_text):
+    text, pdf = govaudit.load(hongze_text), govaudit.load(FIXTURES / "real" / "hongze-district-2023.pdf")
+    assert "-3-" in hongze_text.read_text(encoding="utf-8")          # a page number inside 表三
+    assert text.warnings == []
+    assert text.requests.equals(pdf.requests) and text.appeals.equals(pdf.appeals)
+    errors = govaudit.check(text).query("severity == 'error'")
+    assert set(zip(errors["rule"], errors["row"])) == {("T4-TOTAL", "review"), ("T4-TOTAL", "suit_after_review")}
+
+
+WRAPPED = """     （六）其他处理
+                 1、申请人无正当理由逾期不补
+                 正、行政机关不再处理其政府信      1    0   0   0    0    0   1
+                 息公开申请
+                 2、申请人逾期未按收费通知要
+                 求缴纳费用、行政机关不再处      0    0   0   0    0    0   0
+                 理其政府信息公开申请
+                 3、其他                     0    0   0   0    0    0   0
+"""
+
+
+def test_a_label_wrapped_around_its_numbers_is_one_row(tmp_path, hongze_text):
+    single = "     （六）其他处理                           0    0   0   0    0    0   0\n"
+    p = _mutant(tmp_path, hongze_text, single, WRAPPED)
+    r = govaudit.load(p)
+    assert r.warnings == []
+    rows = ("other_no_correction", "other_unpaid_fee", "other_other")
+    assert [r.value("requests", k, "total") for k in rows] == [1, 0, 0]      # "2、" and "3、" are never values
+    f = govaudit.check(r)
+    assert set(zip(f.query("severity == 'error'")["rule"], f.query("severity == 'error'")["column"])) == {
+        ("T3-RESULT-TOTAL", "natural_person"), ("T3-RESULT-TOTAL", "total"), ("T4-TOTAL", "total")}
