@@ -162,3 +162,11 @@ def test_a_label_wrapped_around_its_numbers_is_one_row(tmp_path, hongze_text):
     f = govaudit.check(r)
     assert set(zip(f.query("severity == 'error'")["rule"], f.query("severity == 'error'")["column"])) == {
         ("T3-RESULT-TOTAL", "natural_person"), ("T3-RESULT-TOTAL", "total"), ("T4-TOTAL", "total")}
+
+
+def test_all_upheld_while_a_case_is_pending(tmp_path):
+    # 曲阜时庄: 行政复议 1 维持 + 1 纠正 = 2
+    says = _mutant(tmp_path, sample(QUFU), SENTENCE, SENTENCE + "本年度行政复议案件均获维持。")
+    f = _findings(says)
+    assert list(zip(f["rule"], f["severity"], f["row"], f["expected"], f["actual"])) == [
+        ("N-T4-COUNTS", "warning", "review", 2, 1)]

@@ -86,14 +86,17 @@ def x_spike(ctx):
                            "同比变化异常，请核实", table=table, row=row, column="total", expected=before, actual=now)
 
 
-_STALE_LEAD = re.compile(r"(?:^|\n)\s*(?:[（(][一二三四五六七八九十][)）])?\s*((?:19|20)\d{2})\s*年(?:度)?\s*[，,]")
+# last year as the topic of a sentence ("2023年，我局…", also mid-paragraph in a flattened page) or as the year
+# of this year's counts ("2023年制作、获取政府信息…"); never after a comparison ("比2023年", "较2023年")
+_STALE_LEAD = re.compile(r"(?<![比较与同至到于自从上去])((?:19|20)\d{2})\s*年(?:度)?\s*(?:[，,]|(?:全年|共|累计)?\s*"
+                         r"(?:制作|获取|主动公开|新收|收到|受理)(?![^。；;]{0,20}(?:相比|对比|比较)))")
 
 
 @rule("X-STALE-YEAR", severity="warning", category="cross-year", title="正文残留上一年度的年份",
       basis="由文意推出：沿用上年报告未改年份")
 def x_stale_year(ctx):
-    """A paragraph opens with last year as the current year ("2023年，我局…" in a 2024 report); the title or
-    statistics period naming last year is an error."""
+    """A sentence speaks of last year as the current one ("2023年，我局…", "2023年制作、获取政府信息…" in a 2024
+    report); the statistics period naming last year is an error."""
     r = ctx.report
     if r.year is None:
         return
@@ -106,6 +109,6 @@ def x_stale_year(ctx):
         for m in _STALE_LEAD.finditer(nfkc(text)):
             if int(m.group(1)) == stale:
                 quote = nfkc(text)[m.start(): m.start() + 40].strip()
-                yield ctx.find("X-STALE-YEAR", f"{r.year}年度报告中以“{stale}年”开头叙述本年工作，疑似沿用上年文字",
+                yield ctx.find("X-STALE-YEAR", f"{r.year}年度报告中以“{stale}年”叙述本年工作，疑似沿用上年文字",
                                section=key, expected=f"{r.year}年", actual=f"{stale}年", evidence=f"原文：“{quote}”",
                                where=str(m.start()))

@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 
 from ..numbers import nfkc
-from ._util import fmt, total
+from ._util import fmt, row, total
 from .registry import rule
 
 _GAP = r"[^。；;，,\d]{0,%d}?"
@@ -159,8 +159,10 @@ def n_t3_results(ctx):
 @rule("N-T4-COUNTS", severity="warning", category="narrative", title="正文所述行政复议、行政诉讼件数与表四不一致",
       basis="正文与表四应一致（同一数量）")
 def n_t4_counts(ctx):
-    """“行政复议 N 件” = 表四 行政复议 总计; “行政诉讼 M 件” = 直接起诉 + 复议后起诉 总计."""
+    """“行政复议 N 件” = 表四 行政复议 总计; “行政诉讼 M 件” = 直接起诉 + 复议后起诉 总计;
+    “均获维持” only when nothing was corrected, otherwise decided or is pending."""
     r = ctx.report
+    yield from _all_upheld(ctx)
     text = _narrative(ctx)
     review = r.value("appeals", "review", "total")
     suits = total(r.value("appeals", k, "total") for k in ("suit_direct", "suit_after_review"))
@@ -170,6 +172,26 @@ def n_t4_counts(ctx):
             continue
         yield ctx.find("N-T4-COUNTS", f"正文称{name}{said}件，表四为{fmt(table)}件", table="appeals", row=row,
                        column="total", expected=said, actual=table, evidence=f"原文：“{sentence[:80]}”")
+
+
+_ALL_UPHELD = re.compile(r"(?:均|全部|都)(?:获|被|已|得到)?(?:维持|胜诉)")
+
+
+def _all_upheld(ctx):
+    """“均获维持” (all upheld) while 表四 shows cases corrected, otherwise decided or still pending."""
+    r = ctx.report
+    for s in _sentences(_narrative(ctx)):
+        if ("复议" in s or "诉讼" in s) and _ALL_UPHELD.search(s):
+            rows = [k for k in ("review", "suit_direct", "suit_after_review")
+                    if ("复议" in s and k == "review") or ("诉讼" in s and k != "review")]
+            for k in rows:
+                other = total(r.value("appeals", k, c) for c in ("corrected", "other", "pending"))
+                if other:
+                    yield ctx.find("N-T4-COUNTS", f"正文称“{s[:40]}”，但表四{row('appeals', k)}有纠正、其他结果或尚未审结"
+                                   f"共{other}件", table="appeals", row=k, column="upheld",
+                                   expected=r.value("appeals", k, "total"), actual=r.value("appeals", k, "upheld"),
+                                   evidence=f"原文：“{s[:80]}”", where="upheld")
+            return
 
 
 @rule("N-NONE-APPEAL", severity="error", category="narrative", title="正文称未发生行政复议/诉讼，表四却有案件",
