@@ -20,7 +20,7 @@ from docx.shared import Cm, Pt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from .export import location
+from .export import location, one_per_problem
 from .rules import registry
 from .store import MANUAL_RULE, Store
 
@@ -79,7 +79,7 @@ def chart_png(confirmed: pd.DataFrame) -> bytes | None:
 def draft(db: Store, out: str | Path | io.BytesIO, *, title: str | None = None, issuer: str = "",
           day: date | None = None) -> dict:
     """Write the 通报 to ``out`` (a .docx path or a binary file object) and return its summary figures."""
-    worklist, checked = db.worklist(), db.checked_reports()
+    worklist, checked = one_per_problem(db.worklist()), db.checked_reports()   # one problem, named once
     numbers = figures(worklist, checked)
     confirmed = worklist[worklist["status"].eq(CONFIRMED)] if not worklist.empty else worklist
     years = sorted({int(y) for y in checked["year"].dropna()})
@@ -135,7 +135,8 @@ def _problem_table(doc, group: pd.DataFrame) -> None:
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
     for n, rec in enumerate(group.to_dict("records"), 1):
-        values = (str(n), rec.get("message") or "", _rule_text(rec.get("rule") or ""), location(rec),
+        also = f"（同一问题另有{rec['symptoms'] - 1}项相关检查结果）" if rec.get("symptoms", 1) > 1 else ""
+        values = (str(n), (rec.get("message") or "") + also, _rule_text(rec.get("rule") or ""), location(rec),
                   rec.get("note") or "", _rectification(rec))
         for cell, text in zip(table.add_row().cells, values):
             cell.text = text

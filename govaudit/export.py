@@ -48,12 +48,30 @@ def problem_list(findings: pd.DataFrame) -> pd.DataFrame:
     titles = {r.id: r.title for r in all_rules()}
     frame["rule_title"] = frame["rule"].map(lambda r: titles.get(r, ""))
     if "problem" in frame:       # the symptoms of one problem side by side, under a short problem number
-        frame["problem"] = frame["problem"].fillna(frame["id"]).str[:8]
+        frame["problem"] = problem_of(frame).str[:8]
         first = {p: i for i, p in reversed(list(enumerate(frame["problem"])))}
         frame = frame.assign(_first=frame["problem"].map(first)).sort_values("_first", kind="stable")
     cols = [c for c in _COLUMNS if c in frame.columns]
     out = frame[cols].rename(columns=_COLUMNS)
     return out.astype(object).where(out.notna(), "")
+
+
+def problem_of(findings: pd.DataFrame) -> pd.Series:
+    """Each finding's problem id; a finding without one (a hand-added flag, an old run) is its own problem."""
+    if "problem" not in findings:
+        return findings["id"]
+    return findings["problem"].where(findings["problem"].notna() & findings["problem"].ne(""), findings["id"])
+
+
+def one_per_problem(findings: pd.DataFrame) -> pd.DataFrame:
+    """One row per problem (its most severe finding first), with ``symptoms``: how many findings it groups."""
+    if findings.empty:
+        return findings.assign(symptoms=pd.Series(dtype=int))
+    problem = problem_of(findings)
+    rank = findings["severity"].map({s: i for i, s in enumerate(SEVERITY_NAMES)}).fillna(len(SEVERITY_NAMES))
+    ordered = findings.assign(problem=problem, _rank=rank, _pos=range(len(findings))).sort_values("_rank", kind="stable")
+    first = ordered.drop_duplicates("problem").sort_values("_pos")        # in the order given
+    return first.drop(columns=["_rank", "_pos"]).assign(symptoms=first["problem"].map(problem.value_counts()).astype(int))
 
 
 def summary(findings: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from .. import template as T
 from ..api import load_many
 from ..checks import SEVERITY_ORDER, check
 from ..errors import GovauditError, StoreConflict
-from ..export import location
+from ..export import location, one_per_problem, problem_of
 from .render import STYLE, esc, finding_html, section_html, severity_name, table_html
 
 log = logging.getLogger("govaudit")
@@ -144,16 +144,12 @@ class Workbench:
             return rows
         parse = rows["category"].eq("parse")
         self.unreadable_cells, rows = rows[parse], rows[~parse].copy()
-        rows["problem"] = rows["problem"].where(rows["problem"].notna() & rows["problem"].ne(""), rows["id"]) \
-            if "problem" in rows else rows["id"]
         rows["severity_name"] = rows["severity"].map(severity_name)
         rows["where"] = [location(r) for r in rows.to_dict("records")]
         rows["order"] = rows["severity"].map(SEVERITY_ORDER).fillna(3)
-        rows = rows.sort_values(["order", "agency", "rule"], kind="stable").reset_index(drop=True)
+        rows = rows.sort_values(["order", "agency", "rule"], kind="stable").assign(problem=problem_of(rows))
         self.members = rows
-        primary = rows.drop_duplicates("problem").copy()
-        primary["symptoms"] = primary["problem"].map(rows["problem"].value_counts()).astype(int)
-        return primary.reset_index(drop=True)
+        return one_per_problem(rows).reset_index(drop=True)
 
     def refresh(self, keep: str | None = None) -> None:
         rows = self.worklist()
