@@ -137,11 +137,18 @@ def _table(df: pd.DataFrame) -> str:
     lines = []
     for report, group in df.groupby("report", sort=False):
         lines.append(f"\n{report}（{group['source'].iloc[0]}）")
-        for f in group.itertuples():
+        unreadable = group["category"].eq("parse")
+        for f in group[~unreadable].itertuples():
             where = " ".join(x for x in (f.table, f.row, f.column, f.section) if x)
             lines.append(f"  [{names.get(f.severity, f.severity)}] {f.rule} {where}: {f.message}")
-    counts = df["severity"].value_counts()
-    lines.append("\n合计：" + "，".join(f"{names[s]} {counts.get(s, 0)} 条" for s in ("error", "warning", "info")))
+        if unreadable.any():            # reading problems: listed once per report, apart from its findings
+            lines.append(f"  无法读取 {int(unreadable.sum())} 处（未取值，请对照原文）：")
+            lines += [f"    - {f.message}" for f in group[unreadable].itertuples()]
+    findings = df[df["category"].ne("parse")]
+    counts = findings["severity"].value_counts()
+    lines.append("\n合计：" + "，".join(f"{names[s]} {counts.get(s, 0)} 条" for s in ("error", "warning", "info"))
+                 + f"（涉及 {findings['problem'].nunique() if 'problem' in findings else len(findings)} 个问题）"
+                 + (f"；无法读取 {int((df['category'] == 'parse').sum())} 处" if (df["category"] == "parse").any() else ""))
     return "\n".join(lines) + "\n"
 
 
