@@ -76,7 +76,7 @@ def _applies(rule, report: Report, last: Report | None = None, corpus_size: int 
     if rule.scope == "cross-year":
         return last is not None
     if rule.scope == "corpus":
-        return corpus_size >= 2
+        return corpus_size >= 1
     return True
 
 

@@ -170,3 +170,18 @@ def test_all_upheld_while_a_case_is_pending(tmp_path):
     f = _findings(says)
     assert list(zip(f["rule"], f["severity"], f["row"], f["expected"], f["actual"])) == [
         ("N-T4-COUNTS", "warning", "review", 2, 1)]
+
+
+def test_another_unit_of_the_batch_named_in_a_report(tmp_path):
+    import shutil
+    for name in ("lushan-qintai-street-2024.txt", "lushan-kuqu-township-2024.txt"):
+        shutil.copy(sample(name), tmp_path / name)
+    clean = govaudit.check(govaudit.load_many(tmp_path, progress=False))
+    before = set(clean[clean["rule"] == "C-FOREIGN-NAME"]["actual"])
+    p = tmp_path / "lushan-qintai-street-2024.txt"
+    text = p.read_text(encoding="utf-8")
+    cut = text.index("五、存在的主要问题")
+    p.write_text(text[:cut] + "鲁山县库区乡积极推进政务公开标准化建设。\n" + text[cut:], encoding="utf-8")
+    f = govaudit.check(govaudit.load_many(tmp_path, progress=False))
+    new = f[(f["rule"] == "C-FOREIGN-NAME") & ~f["actual"].isin(before)]
+    assert list(zip(new["agency"], new["severity"], new["actual"])) == [("鲁山县琴台街道办事处", "warning", "鲁山县库区乡")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..numbers import nfkc
-from ._util import is_township
+from ._util import is_township, unit_type
 from .registry import rule
 from .. import template as T
 from .similarity import SectionIndex
@@ -36,16 +36,49 @@ def c_cross_unit(ctx):
                            evidence=f"对照：{other.meta.get('source', '')}", where=other.agency or "")
 
 
-@rule("C-FOREIGN-NAME", severity="warning", category="copy", title="乡镇、街道报告以其他层级或部门的口吻叙述（“我县”“我局”）",
-      basis="由文意推出：沿用其他单位报告的文字")
+@rule("C-FOREIGN-NAME", severity="warning", category="copy", scope="corpus",
+      title="报告中出现其他单位的名称或口吻（“我县”“我局”、同批其他单位全称）",
+      basis="由文意推出：沿用其他单位（或本单位改名前）报告的文字")
 def c_foreign_name(ctx):
-    """A township or sub-district report speaks as a county/city/bureau ("我县的防震减灾工作")."""
+    """A township speaks as a county or bureau ("我县的防震减灾工作"); any report names another unit of the
+    same batch by its full name (a sibling township, a department's old name left in a renamed unit's report)."""
     r = ctx.report
-    if not is_township(r.agency):
-        return
+    if is_township(r.agency):
+        for key, text in r.sections.items():
+            for m in _FOREIGN_SELF.finditer(nfkc(text)):
+                quote = nfkc(text)[max(0, m.start() - 20): m.end() + 20].replace("\n", " ")
+                yield ctx.find("C-FOREIGN-NAME", f"{r.agency}的报告中出现“{m.group()}”，疑似沿用其他单位的报告文字",
+                               section=key, expected=f"以{r.agency}的口吻", actual=m.group(),
+                               evidence=f"原文：“…{quote}…”", where=str(m.start()))
+    names = ctx.shared.get("unit-names")
+    if names is None:
+        names = ctx.shared["unit-names"] = _unit_names(ctx.corpus)
     for key, text in r.sections.items():
-        for m in _FOREIGN_SELF.finditer(nfkc(text)):
-            quote = nfkc(text)[max(0, m.start() - 20): m.end() + 20].replace("\n", " ")
-            yield ctx.find("C-FOREIGN-NAME", f"{r.agency}的报告中出现“{m.group()}”，疑似沿用其他单位的报告文字",
-                           section=key, expected=f"以{r.agency}的口吻", actual=m.group(), evidence=f"原文：“…{quote}…”",
-                           where=str(m.start()))
+        for name, pos in _other_units(nfkc(text), names, r.agency):
+            quote = nfkc(text)[max(0, pos - 20): pos + len(name) + 20].replace("\n", " ")
+            yield ctx.find("C-FOREIGN-NAME", f"{r.agency}的报告中出现另一单位“{name}”的全称，疑似沿用其他单位的报告文字",
+                           section=key, expected=r.agency, actual=name, evidence=f"原文：“…{quote}…”",
+                           where=f"{name}")
+
+
+# the end of a unit's name, where a full name in running text can be recognised
+_UNIT_END = re.compile(r"[\u4e00-\u9fff]{2,30}?(?:局|委员会|委|办公室|办事处|街道|乡|镇|人民政府|中心)")
+
+
+def _unit_names(corpus) -> dict[str, str]:
+    """Full names of the batch's units that are not a region's own government (departments cite theirs)."""
+    return {r.agency: unit_type(r.agency) for r in corpus
+            if r.agency and len(r.agency) >= 5 and unit_type(r.agency) != "government"}
+
+
+def _other_units(text: str, names: dict[str, str], own: str):
+    """(name, position) of each other unit named in ``text``: not the report's own name, nor part of it."""
+    seen = set()
+    for m in _UNIT_END.finditer(text):
+        end = m.end()
+        for start in range(max(0, end - 32), end - 4):
+            name = text[start:end]
+            if name in names and name not in seen and name not in own and own not in name:
+                seen.add(name)
+                yield name, start
+                break
