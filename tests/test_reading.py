@@ -185,3 +185,11 @@ def test_another_unit_of_the_batch_named_in_a_report(tmp_path):
     f = govaudit.check(govaudit.load_many(tmp_path, progress=False))
     new = f[(f["rule"] == "C-FOREIGN-NAME") & ~f["actual"].isin(before)]
     assert list(zip(new["agency"], new["severity"], new["actual"])) == [("鲁山县琴台街道办事处", "warning", "鲁山县库区乡")]
+
+
+def test_text_counts_by_applicant_against_the_table():
+    # 农业农村局 2024: "共收到政府信息公开申请3份，其中法人申请1件、自然人申请2件"; 表三 新收: 自然人 3, 总计 left 0
+    f = _findings(FIXTURES / "real" / "ptzhsyqnyn-2024.txt", "N-T3-NEW")
+    assert set(zip(f["column"], f["expected"], f["actual"], f["severity"])) == {
+        ("total", 3, 0, "warning"), ("natural_person", 2, 3, "warning"), ("commercial", 1, 0, "warning")}
+    assert f["problem"].nunique() == 1                  # one row of 表三: one problem

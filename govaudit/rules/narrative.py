@@ -86,18 +86,34 @@ def n_none_req(ctx):
 @rule("N-T3-NEW", severity="warning", category="narrative", title="正文所述新收申请件数与表三不一致",
       basis="正文与表三应一致（同一数量）")
 def n_t3_new(ctx):
-    """“收到…申请 N 件” = 表三 一、本年新收 总计. A warning: which quantity a sentence counts is a reading."""
+    """“收到…申请 N 件” = 表三 一、本年新收 总计, and “其中自然人 a 件、法人 b 件” in the same sentence = its
+    自然人 column and the sum of its five 法人或其他组织 columns. A warning: which quantity a sentence counts is a reading."""
     r = ctx.report
     table = _req_total(r, "new_received")
     said, sentence = _first(_NEW, _narrative(ctx), exclude=_NOT_THE_YEARS_COUNT)
-    if said is None or table is None or said == table:
+    if said is None:
         return
     carried = _req_total(r, "carried_over")
-    if carried is not None and said == table + carried:
-        return          # the text counted 一+二 ("共办理")
-    yield ctx.find("N-T3-NEW", f"正文称新收申请{said}件，表三“一、本年新收”总计为{fmt(table)}件",
-                   table="requests", row="new_received", column="total", expected=said, actual=table,
-                   evidence=f"原文：“{sentence[:80]}”")
+    both = None not in (table, carried) and said == table + carried and re.search(r"办理|处理|结转", sentence)  # 一+二
+    if table is not None and said != table and not both:
+        yield ctx.find("N-T3-NEW", f"正文称新收申请{said}件，表三“一、本年新收”总计为{fmt(table)}件",
+                       table="requests", row="new_received", column="total", expected=said, actual=table,
+                       evidence=f"原文：“{sentence[:80]}”")
+    for name, pattern, columns in _BY_APPLICANT:        # ("共办理" 一+二 sentences give no breakdown of 一)
+        m = pattern.search(sentence)
+        cells = total(r.value("requests", "new_received", c) for c in columns)
+        if m and cells is not None and int(m.group(1)) != cells:
+            yield ctx.find("N-T3-NEW", f"正文称新收{name}申请{m.group(1)}件，表三“一、本年新收”{name}为{fmt(cells)}件",
+                           table="requests", row="new_received", column=columns[0], expected=int(m.group(1)),
+                           actual=cells, evidence=f"原文：“{sentence[:80]}”", where=name)
+
+
+_ORGS = ("commercial", "research", "social_org", "legal_service", "other_org")
+_BY_APPLICANT = (
+    ("自然人", re.compile(r"自然人(?:申请|提出)?[^。；;，,、\d]{0,4}?(\d+)\s*(?:件|份|个|条)"), ("natural_person",)),
+    ("法人或其他组织", re.compile(r"法人(?:或其他组织|和其他组织|及其他组织)?(?:申请|提出)?[^。；;，,、\d]{0,4}?(\d+)\s*(?:件|份|个|条)"),
+     _ORGS),
+)
 
 
 @rule("N-T3-CARRY", severity="warning", category="narrative", title="正文所述结转件数与表三不一致",
