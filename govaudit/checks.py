@@ -13,6 +13,7 @@ from .api import load_many
 from .errors import GovauditError
 from .report import Corpus, Report
 from .rules import registry
+from .rules._util import unit_key
 from .rules.finding import FINDING_COLUMNS, Context, Finding, group_problems, to_frame
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -44,14 +45,11 @@ def run_rules(reports: list[Report], prior: list[Report], rules, settings: dict,
               checked: dict[int, list[Finding]] | None = None) -> pd.DataFrame:
     """Every rule over ``reports``; ``checked`` holds per-report findings already computed, by ``id(report)``."""
     everything = reports + [p for p in prior if p not in reports]
-    by_unit_year = {}
-    for p in reversed(everything):          # the first of duplicates wins, as a scan would
-        if p.agency and p.year is not None:
-            by_unit_year[(p.agency, p.year)] = p
+    last_year = _last_year_pairs(everything)
     findings = []
     shared: dict = {}
     for report in reports:
-        last = by_unit_year.get((report.agency, report.year - 1)) if report.agency and report.year else None
+        last = last_year(report)
         done = (checked or {}).get(id(report))          # its report-scope findings, computed in a worker
         todo = [r for r in rules if _applies(r, report, last, len(reports))
                 and not (done is not None and r.scope == "report")]
@@ -68,6 +66,28 @@ def run_rules(reports: list[Report], prior: list[Report], rules, settings: dict,
     unique = [f for f in findings if not (f.id in seen or seen.add(f.id))]      # the first of a duplicate id
     unique.sort(key=lambda f: (f.report, SEVERITY_ORDER[f.severity], f.rule))   # stable, in plain Python: fast
     return to_frame(group_problems(unique))
+
+
+def _last_year_pairs(reports: list[Report]):
+    """Last year's report of the same unit: by its name, else by the name without the higher levels printed
+    before it ("淮安市洪泽区人民政府" / "洪泽区人民政府") when the batch has just those two spellings."""
+    by_name, by_key, names_of_key = {}, {}, {}
+    for p in reversed(reports):             # the first of duplicates wins, as a scan would
+        if p.agency and p.year is not None:
+            by_name[(p.agency, p.year)] = p
+            by_key[(unit_key(p.agency), p.year)] = p
+            names_of_key.setdefault(unit_key(p.agency), set()).add(p.agency)
+
+    def last(report: Report) -> Report | None:
+        if not (report.agency and report.year):
+            return None
+        key = unit_key(report.agency)
+        found = by_name.get((report.agency, report.year - 1))
+        names = names_of_key.get(key, set())
+        if found is None and key in names and len(names) <= 2:      # "鼓楼区" of two cities: never paired
+            found = by_key.get((key, report.year - 1))
+        return found
+    return last
 
 
 def _applies(rule, report: Report, last: Report | None = None, corpus_size: int = 1) -> bool:

@@ -193,3 +193,17 @@ def test_text_counts_by_applicant_against_the_table():
     assert set(zip(f["column"], f["expected"], f["actual"], f["severity"])) == {
         ("total", 3, 0, "warning"), ("natural_person", 2, 3, "warning"), ("commercial", 1, 0, "warning")}
     assert f["problem"].nunique() == 1                  # one row of 表三: one problem
+
+
+def test_last_year_is_found_under_a_longer_name(tmp_path):
+    # 2023 printed as "河南省鲁山县琴台街道办事处", 2024 as "鲁山县琴台街道办事处": one unit, X-CARRY compares them
+    base = sample("lushan-qintai-street-2024.txt").read_text(encoding="utf-8")
+    assert "鲁山县琴台街道办事处" in base
+    last = base.replace("2024", "2023").replace("鲁山县琴台街道办事处", "河南省鲁山县琴台街道办事处")
+    (tmp_path / "2023.txt").write_text(last, encoding="utf-8")
+    (tmp_path / "2024.txt").write_text(base, encoding="utf-8")
+    f = govaudit.check(govaudit.load_many(tmp_path, progress=False))
+    assert "X-TEXT-REPEAT" in set(f[f["year"] == 2024]["rule"])          # paired: last year's text is compared
+    (tmp_path / "2023.txt").write_text(last.replace("河南省鲁山县", "河南省叶县"), encoding="utf-8")
+    f = govaudit.check(govaudit.load_many(tmp_path, progress=False))
+    assert "X-TEXT-REPEAT" not in set(f[f["year"] == 2024]["rule"])      # another county's 琴台: never paired

@@ -22,6 +22,16 @@ _DEPARTMENT = re.compile(r"(?:局|委|委员会|办|办公室|厅|中心|署|院
 _OUTPOST = re.compile(r"(?:片区|园区|景区|林场|农场)(?:管理局|管理处|管理办公室)$")
 
 
+# a higher level printed before a county-level unit's name: "淮安市洪泽区人民政府" is "洪泽区人民政府"
+_HIGHER_LEVEL = re.compile(r"^(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区))?(?:[\u4e00-\u9fff]{2,7}?市)?"
+                           r"(?=[\u4e00-\u9fff]{1,7}?(?:区|县|旗|自治县)[\u4e00-\u9fff]{2,})")
+
+
+def unit_key(agency: str | None) -> str:
+    """The unit a name stands for, with or without the higher levels printed before it (pairs years)."""
+    return _HIGHER_LEVEL.sub("", agency or "")
+
+
 def unit_type(agency: str | None) -> str:
     """"government" (本级政府), "department" (县级以上政府部门), "township" (乡镇街道) or "unclear"."""
     if not agency:
