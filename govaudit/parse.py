@@ -68,7 +68,15 @@ def _title(doc: Document, lines: list[str]) -> str:
             # a flattened page: the title runs into the body
             cut = title.find("年度报告")
             return title[:cut + 4] if cut >= 0 else title
-    return ""
+    # a web page: menus and breadcrumbs come first; the title is the first short line that names the report
+    for line in lines[20:120]:
+        line = line.strip()
+        if len(line) <= 60 and _REPORT_TITLE.search(line):
+            return line
+    return doc.meta.get("page_title", "")
+
+
+_REPORT_TITLE = re.compile(r"(?:19|20)\d{2}\s*年度?\s*(?:的)?\s*政府信息公开工作年度报告\s*$")
 
 
 def _is_agency_line(line: str) -> bool:

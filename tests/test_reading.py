@@ -207,3 +207,13 @@ def test_last_year_is_found_under_a_longer_name(tmp_path):
     (tmp_path / "2023.txt").write_text(last.replace("河南省鲁山县", "河南省叶县"), encoding="utf-8")
     f = govaudit.check(govaudit.load_many(tmp_path, progress=False))
     assert "X-TEXT-REPEAT" not in set(f[f["year"] == 2024]["rule"])      # another county's 琴台: never paired
+
+
+def test_web_page_title_after_its_menus(tmp_path):
+    menu = "".join(f"<li><a href='#'>栏目{i}</a></li>" for i in range(30))
+    page = (f"<html><head><meta charset='utf-8'></head><body><ul>{menu}</ul><div>首页 &gt; 政务公开 &gt; 年度报告</div>"
+            "<h1>洪泽区教育局2023年政府信息公开工作年度报告</h1><p>一、总体情况</p><p>2023年，我局……</p></body></html>")
+    p = tmp_path / "page.html"
+    p.write_text(page, encoding="utf-8")
+    r = govaudit.load(p)
+    assert (r.agency, r.year, r.id) == ("洪泽区教育局", 2023, "洪泽区教育局-2023")
