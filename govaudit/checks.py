@@ -26,6 +26,8 @@ def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.Da
     inside a corpus, last year's report of the same agency is paired automatically.
     ``select``/``skip``: rule ids or glob patterns ("T3-*").
     """
+    if isinstance(obj, Corpus):
+        obj.distinct_ids()
     reports = [obj] if isinstance(obj, Report) else list(obj)
     return run_rules(reports, _as_reports(previous), select_rules(select, skip), settings or {})
 
@@ -51,6 +53,8 @@ def run_rules(reports: list[Report], prior: list[Report], rules, settings: dict,
     for report in reports:
         last = last_year(report)
         done = (checked or {}).get(id(report))          # its report-scope findings, computed in a worker
+        if done and done[0].report != report.id:
+            done = None                                  # renamed since (Corpus.distinct_ids): ids to recompute
         todo = [r for r in rules if _applies(r, report, last, len(reports))
                 and not (done is not None and r.scope == "report")]
         findings.extend(done or ())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from contextlib import contextmanager
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -166,6 +167,17 @@ class Corpus:
 
     def __iter__(self) -> Iterator[Report]:
         return iter(self.reports)
+
+    def distinct_ids(self) -> None:
+        """Two files are two documents, even of the same unit and year (a DOCX and the PDF made from it): the
+        second one's id (and its findings' ids) get its file name, and ``meta["same_as"]`` names the first file."""
+        first: dict[str, Report] = {}
+        for r in self.reports:
+            other = first.setdefault(r.id, r)
+            if other is not r:
+                name = Path(r.meta.get("source", "")).name
+                r.meta.update(id=f"{r.id}（{name}）", finding_key=f"{r.agency or r.id}|{name}",
+                              same_as=other.meta.get("source", ""))
 
     def __len__(self) -> int:
         return len(self.reports)

@@ -217,3 +217,16 @@ def test_web_page_title_after_its_menus(tmp_path):
     p.write_text(page, encoding="utf-8")
     r = govaudit.load(p)
     assert (r.agency, r.year, r.id) == ("洪泽区教育局", 2023, "洪泽区教育局-2023")
+
+
+def test_two_files_of_one_report_are_two_documents(tmp_path):
+    import shutil
+    shutil.copy(sample(QUFU), tmp_path / "a.txt")
+    text = sample(QUFU).read_text(encoding="utf-8").replace("\t1\n\t1\n\t0\n\t0\n\t2\n", "\t1\n\t1\n\t0\n\t1\n\t2\n", 1)
+    (tmp_path / "b.txt").write_text(text, encoding="utf-8")
+    corpus = govaudit.load_many(tmp_path, progress=False)
+    f = govaudit.check(corpus)
+    ids = [r.id for r in corpus]
+    assert len(set(ids)) == 2 and ids[1] == f"{ids[0]}（b.txt）"
+    assert list(zip(f["report"], f["rule"])) == [(ids[1], "T4-TOTAL"), (ids[1], "M-CHANGED")]   # b's own finding
+    assert f["id"].is_unique

@@ -58,7 +58,8 @@ class Context:
         r = self.report
         rule = get(rule_id)
         return Finding(
-            id=finding_id(r.agency or r.meta.get("id", ""), r.year, rule_id, table, row, column, section, where),
+            id=finding_id(r.meta.get("finding_key") or r.agency or r.meta.get("id", ""), r.year, rule_id, table, row,
+                          column, section, where),
             report=r.meta.get("id", ""), agency=r.agency, year=r.year, rule=rule_id, category=rule.category,
             severity=severity or rule.severity, message=message, table=table, row=row, column=column,
             section=section, expected=expected, actual=actual,

@@ -53,3 +53,14 @@ def m_not_text(ctx):
     if r.meta.get("not_text"):
         yield ctx.find("M-NOT-TEXT", "报告没有文字层（图片或扫描件），无法核对任何数据，请人工审核",
                        expected="可读取的文字", actual="图片/扫描件")
+
+
+@rule("M-CHANGED", severity="info", category="timeliness", title="同一单位同一年度有两份报告文件", needs_text=False,
+      basis="法治蓝皮书评估：“部分评估对象年度报告发布后有变动”；两份文件分别审核，不合并")
+def m_changed(ctx):
+    """Two files of one unit and year in the batch (a DOCX and its PDF, a corrected re-publication): both are
+    checked as documents of their own; this says which file the other one is."""
+    r = ctx.report
+    if r.meta.get("same_as"):
+        yield ctx.find("M-CHANGED", f"与“{r.meta['same_as']}”为同一单位同一年度的报告，两份文件分别审核",
+                       expected="一份报告", actual=r.meta.get("source", ""))
