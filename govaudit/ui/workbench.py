@@ -52,6 +52,7 @@ class Workbench:
         self.data_dir = data_dir
         self.db = store_mod.open(db_url)
         self.corpus = load_many(data_dir, progress=False)
+        self.corpus.distinct_ids()          # a DOCX and its PDF: two documents, each shows its own source
         self.reports = {r.id: r for r in self.corpus}
         findings = check(self.corpus) if len(self.corpus) else pd.DataFrame()
         if self._changed(findings):
