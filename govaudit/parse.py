@@ -18,8 +18,8 @@ from . import template as T
 from .document import Document, Paragraph
 from .numbers import SplitTooLong, nfkc, split_by_totals, to_value, unique_split, unit_of
 from .report import Report
-from .template import normalize_label
 from .sections import Piece, flex, has_content, ranges as section_ranges, split_sections
+from .template import normalize_label
 from .tokens import Break, KeywordMatcher, Keys, Segment, Values, merged, region_events
 
 # --- sections: see govaudit.sections ----------------------------------------------

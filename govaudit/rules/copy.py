@@ -19,6 +19,8 @@ _FOREIGN_SELF = re.compile(r"我(县|市|区|省|局|委|厅|院)(?![\u4e00-\u9f
 def c_cross_unit(ctx):
     """A text section ≥ 80 % similar to the same section of another unit's report of the same year."""
     r = ctx.report
+    if len(ctx.corpus) < 2:
+        return
     index = ctx.shared.get("copy-index")
     if index is None:
         index = ctx.shared["copy-index"] = SectionIndex(ctx.corpus, _COMPARED)
@@ -65,20 +67,23 @@ def c_foreign_name(ctx):
 _UNIT_END = re.compile(r"[\u4e00-\u9fff]{2,30}?(?:局|委员会|委|办公室|办事处|街道|乡|镇|人民政府|中心)")
 
 
-def _unit_names(corpus) -> dict[str, str]:
-    """Full names of the batch's units that are not a region's own government (departments cite theirs)."""
-    return {r.agency: unit_type(r.agency) for r in corpus
-            if r.agency and len(r.agency) >= 5 and unit_type(r.agency) != "government"}
+def _unit_names(corpus) -> tuple[set[str], list[int]]:
+    """Full names of the batch's units that are not a region's own government (departments cite theirs),
+    and their lengths, longest first (built once per run)."""
+    names = {r.agency for r in corpus if r.agency and len(r.agency) >= 5 and unit_type(r.agency) != "government"}
+    return names, sorted({len(n) for n in names}, reverse=True)
 
 
-def _other_units(text: str, names: dict[str, str], own: str):
+def _other_units(text: str, names: tuple[set[str], list[int]], own: str):
     """(name, position) of each other unit named in ``text``: not the report's own name, nor part of it."""
+    known, lengths = names
     seen = set()
     for m in _UNIT_END.finditer(text):
         end = m.end()
-        for start in range(max(0, end - 32), end - 4):
-            name = text[start:end]
-            if name in names and name not in seen and name not in own and own not in name:
-                seen.add(name)
-                yield name, start
+        for n in lengths:                      # the longest name that ends here
+            name = text[end - n:end] if n <= end else ""
+            if name in known and name not in own and own not in name:
+                if name not in seen:
+                    seen.add(name)
+                    yield name, end - n
                 break
