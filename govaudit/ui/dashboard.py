@@ -19,7 +19,7 @@ from ..bulletin import draft
 from ..errors import GovauditError
 from ..export import findings_xlsx
 from ..rules.registry import CATEGORY_NAMES
-from .render import STYLE, esc, severity_name
+from .render import SEVERITY_LEGEND, STYLE, esc, severity_name
 
 log = logging.getLogger("govaudit")
 
@@ -51,7 +51,7 @@ def build(db_url: str | None = None) -> W.Widget:
 def _page(rows: pd.DataFrame, bulletin: bytes) -> W.Widget:
     current = rows[rows.state == "现存"]
     return W.VBox([
-        W.HTML(STYLE + "<h2>政府信息公开工作年度报告 · 审核汇总看板（只读）</h2>" + _headline(rows)),
+        W.HTML(STYLE + "<h2>政府信息公开工作年度报告 · 审核汇总看板（只读）</h2>" + _headline(rows) + SEVERITY_LEGEND),
         W.HBox([_chart_by_unit(current), _chart_by_category(current)]),
         W.HBox([_chart_review(rows), _chart_rectification(rows)]),
         W.HTML("<h3>各单位待整改问题排名</h3>" + _ranking(rows)),

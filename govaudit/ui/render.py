@@ -53,6 +53,11 @@ def table_html(report, table: str, row: str = "", column: str = "") -> str:
             f"{''.join(body)}</table>")
 
 
+SEVERITY_LEGEND = ("<div class='ga-muted'>级别：<b>错误</b>＝报告与自身、模板或条例明确矛盾，可以确定；"
+                   "<b>警告</b>＝可能有误，需要人工判断；<b>提示</b>＝供参考。同一处错误引起的几条检查结果合并为一个问题，"
+                   "审核一次即对其全部表现生效；无法读取的内容按报告单独列出，不计入问题。</div>")
+
+
 def finding_html(f: dict) -> str:
     """The card for one finding: what, where, expected/actual, the rule and its basis, the evidence."""
     rule = _rule(f.get("rule", ""))

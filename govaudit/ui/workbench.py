@@ -20,15 +20,12 @@ from ..api import load_many
 from ..checks import SEVERITY_ORDER, check
 from ..errors import GovauditError, StoreConflict
 from ..export import location, one_per_problem, problem_of
-from .render import STYLE, esc, finding_html, section_html, severity_name, table_html
+from .render import SEVERITY_LEGEND, STYLE, esc, finding_html, section_html, severity_name, table_html
 
 log = logging.getLogger("govaudit")
 ALL = "（全部）"
 GRID_COLUMNS = {"agency": "单位", "year": "年度", "severity_name": "级别", "rule": "规则", "where": "位置",
                 "message": "问题", "symptoms": "表现", "status": "审核", "rectification": "整改", "state": "状态"}
-SEVERITY_LEGEND = ("<div class='ga-muted'>级别：<b>错误</b>＝报告与自身、模板或条例明确矛盾，可以确定；"
-                   "<b>警告</b>＝可能有误，需要人工判断；<b>提示</b>＝供参考。同一处错误引起的几条检查结果合并为一个问题，"
-                   "审核一次即对其全部表现生效；无法读取的内容按报告单独列出，不计入问题。</div>")
 
 
 def data_dir_from_env() -> Path:
