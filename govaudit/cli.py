@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--port", type=int, default=8866)
     a.add_argument("--dashboard", action="store_true", help="打开只读的汇总看板")
     a.add_argument("--no-preheat", action="store_true", help="不预热内核（预热使页面打开更快）")
+    a.add_argument("--ip", default="127.0.0.1", help="监听地址；非 127.0.0.1（如 0.0.0.0 供团队使用）时必须登录")
+    a.add_argument("--token", help="登录令牌（也可用环境变量 GOVAUDIT_TOKEN）；非本机地址且未设口令时自动生成")
+    a.add_argument("--password", action="store_true", help="以口令登录（启动时输入，或环境变量 GOVAUDIT_PASSWORD）")
+    a.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="允许的访问主机名（防 DNS 重绑定；IP 地址与 localhost 总是允许），可重复")
+    a.add_argument("--max-kernels", type=int, default=10, metavar="N", help="同时使用的页面（内核）上限，超出显示“服务繁忙”")
     return p
 
 
@@ -226,7 +232,9 @@ def _app(args) -> int:
     data_dir = Path(args.data_dir)
     if not data_dir.is_dir():
         raise ReadError(data_dir, "目录不存在")
-    serve(data_dir, db=args.db, port=args.port, dashboard=args.dashboard, preheat=not args.no_preheat)
+    serve(data_dir, db=args.db, port=args.port, dashboard=args.dashboard, preheat=not args.no_preheat,
+          ip=args.ip, token=args.token, password=args.password, allow_hosts=args.allow_host,
+          max_kernels=args.max_kernels)
     return EXIT_OK             # not reached: serve() becomes Voila
 
 

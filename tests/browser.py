@@ -16,23 +16,32 @@ CHROMIUM_ARGS = ["--disable-background-networking", "--disable-component-update"
                  "--disable-sync", "--disable-gpu", "--disable-quic"]
 
 
+class AppURL(str):
+    """The app's URL; ``.pid`` is the server process (``govaudit app`` becomes it), ``.port`` its port."""
+    pid: int
+    port: int
+
+
 @contextmanager
-def running_app(data_dir: Path, db_url: str, *, dashboard: bool = False, preheat: bool = True, log: Path):
-    """``govaudit app`` in a subprocess; yields its URL once it answers."""
+def running_app(data_dir: Path, db_url: str, *, dashboard: bool = False, preheat: bool = True, log: Path,
+                args: list[str] = (), env: dict | None = None):
+    """``govaudit app`` in a subprocess (``args`` appended); yields its URL once it answers."""
     port = free_port()
     cmd = [sys.executable, "-m", "govaudit.cli", "app", str(data_dir), "--db", db_url, "--port", str(port)]
     cmd += ["--dashboard"] if dashboard else []
     cmd += [] if preheat else ["--no-preheat"]
+    cmd += list(args)
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = AppURL(f"http://127.0.0.1:{port}/")
+    url.pid, url.port = proc.pid, port
     try:
         deadline = time.monotonic() + 90
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"govaudit app exited: {log.read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(url, timeout=5)
+            try:     # a static file: probing the page itself would spend a kernel
+                urllib.request.urlopen(url + "voila/static/voila.js", timeout=5)
                 break
             except OSError:
                 if time.monotonic() > deadline:
@@ -59,3 +68,11 @@ def offline(page) -> list[str]:
             r.abort()
     page.route("**/*", route)
     return blocked
+
+
+def watch_failures(page) -> list[str]:
+    """Every request of the page that failed or got an HTTP error status, as it happens."""
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} HTTP {r.status}"))
+    return failed
