@@ -24,6 +24,7 @@ from .render import SEVERITY_LEGEND, STYLE, esc, finding_html, section_html, sev
 
 log = logging.getLogger("govaudit")
 ALL = "（全部）"
+FIELD_NAMES = {"status": "审核状态", "note": "审核意见", "rectification": "整改情况", "due_date": "整改期限"}
 GRID_COLUMNS = {"agency": "单位", "year": "年度", "severity_name": "级别", "rule": "规则", "where": "位置",
                 "message": "问题", "symptoms": "表现", "status": "审核", "rectification": "整改", "state": "状态"}
 
@@ -58,6 +59,7 @@ class Workbench:
         self.members = pd.DataFrame()     # every finding of the worklist, with its problem
         self.unreadable_cells = pd.DataFrame()   # reading problems (category parse), shown per report
         self.current: dict | None = None
+        self.loaded: tuple | None = None      # the review as read, to tell unsaved changes
         self.version = 0
         self._build()
         self.refresh()
@@ -108,8 +110,10 @@ class Workbench:
         self.confirm.on_click(lambda _: self._save(status="已确认"))
         self.dismiss.on_click(lambda _: self._save(status="已排除"))
         self.message = W.HTML()
+        self.load_theirs = W.Button(description="载入对方的修改", layout=W.Layout(display="none"))
+        self.load_theirs.on_click(lambda _: self._load_theirs())
         self.review_box = W.VBox([W.HBox([self.confirm, self.dismiss]), self.status, self.note,
-                                  W.HBox([self.rectification, self.due]), W.HBox([self.save, self.message])],
+                                  W.HBox([self.rectification, self.due]), W.HBox([self.save, self.load_theirs, self.message])],
                                  layout=W.Layout(display="none"))
         left = W.VBox([self.detail, self.review_box], layout=W.Layout(width="48%"))
         right = W.VBox([self.region, self.source], layout=W.Layout(width="52%", overflow="auto"))
@@ -166,7 +170,17 @@ class Workbench:
         shown["年度"] = shown["年度"].map(_year)
         selected = [] if keep is None else self.rows.index[self.rows.id == keep].tolist()
         self.grid.update(shown.astype(str), selected_rows=selected)
+        if self.current is not None and self.current["id"] not in set(self.rows.id):
+            self._clear()                    # the buttons never act on a finding that is no longer listed
         self._show_position()
+
+    def _clear(self) -> None:
+        self.current = None
+        self.loaded = None
+        self.detail.value = "<p class='ga-muted'>在上表中选择一条问题。</p>"
+        self.source.value = ""
+        self.region.layout.display = "none"
+        self.review_box.layout.display = "none"
 
     def _counts(self, rows: pd.DataFrame) -> str:
         if rows.empty:
@@ -181,7 +195,21 @@ class Workbench:
     def _on_select(self, change) -> None:
         selected = change["new"] or []
         if selected and selected[0] < len(self.rows):
+            if self.current is not None and self.rows.iloc[selected[0]]["id"] == self.current["id"]:
+                return
+            if not self._save_unsaved():
+                return
             self.show(self.rows.iloc[selected[0]].to_dict())
+
+    def _form(self) -> tuple:
+        return (self.status.value, self.note.value, self.rectification.value, self.due.value)
+
+    def _save_unsaved(self) -> bool:
+        """Leaving a finding saves what was changed on it (never dropped silently); False when that failed."""
+        if self.current is None or self.loaded is None or self._form() == self.loaded:
+            return True
+        self._save()
+        return self.current is None or self._form() == self.loaded    # saved (and maybe no longer listed)
 
     def select(self, finding_id: str) -> bool:
         """Select a finding, or the problem it is a symptom of."""
@@ -197,7 +225,7 @@ class Workbench:
         return True
 
     def _step(self, delta: int) -> None:
-        if self.rows.empty:
+        if self.rows.empty or not self._save_unsaved():
             return
         now = self.rows.index[self.rows.id == self.current["id"]].tolist() if self.current else []
         i = min(max((now[0] + delta) if now else 0, 0), len(self.rows) - 1)
@@ -212,7 +240,7 @@ class Workbench:
         self.current = f
         self.message.value = ""
         report = self.reports.get(f["report"])
-        self.detail.value = finding_html(f) + self._symptoms_html(f) + self._unreadable_html(f["report"])
+        self.detail.value = self._detail_html(f)
         if report is None:
             self.source.value = "<p class='ga-muted'>本次未读取到该报告的文件</p>"
         elif f.get("table"):
@@ -231,6 +259,7 @@ class Workbench:
         self.note.value = review.note or ""
         self.rectification.value = review.rectification
         self.due.value = review.due_date
+        self.loaded = self._form()
         self.review_box.layout.display = "flex"
         self._show_position()
 
@@ -248,6 +277,19 @@ class Workbench:
         items = "".join(f"<li>[{esc(severity_name(o['severity']))}] {esc(o['rule'])}：{esc(o['message'])}</li>"
                         for o in others)
         return f"<div class='ga-card'>同一问题的其他表现（{len(others)} 条，审核时一并保存）：<ul>{items}</ul></div>"
+
+    def _detail_html(self, f: dict) -> str:
+        """The finding, the other symptoms of its problem, its report's unreadable cells and its review history."""
+        return (finding_html(f) + self._symptoms_html(f) + self._unreadable_html(f["report"])
+                + self._history_html(f["id"]))
+
+    def _history_html(self, finding_id: str) -> str:
+        h = self.db.history(finding_id)
+        if h.empty:
+            return ""
+        items = "".join(f"<li>{esc(str(r['at'])[:16])} {esc(r['user'])}：{esc(FIELD_NAMES.get(r['field'], r['field']))} "
+                        f"“{esc(r['old'] or '')}” → “{esc(r['new'] or '')}”</li>" for r in h.to_dict("records"))
+        return f"<details><summary>审核记录（{len(h)} 项修改）</summary><ul>{items}</ul></details>"
 
     def _unreadable_html(self, report: str) -> str:
         cells = self.unreadable_cells[self.unreadable_cells["report"] == report] if len(self.unreadable_cells) else []
@@ -293,6 +335,7 @@ class Workbench:
                                    rectification=self.rectification.value, due_date=self.due.value)
         except StoreConflict as e:
             self.message.value = f"<span style='color:#dc2626'>未保存：{esc(e)}</span>"
+            self.load_theirs.layout.display = "inline-flex"
             return
         except (GovauditError, ValueError) as e:
             self.message.value = f"<span style='color:#dc2626'>未保存：{esc(e)}</span>"
@@ -306,11 +349,29 @@ class Workbench:
                 self.message.value = f"<span style='color:#dc2626'>部分表现未保存：{esc(e)}</span>"
                 return
         self.version = saved.version
+        self.loaded = self._form()
+        self.load_theirs.layout.display = "none"
         fid = self.current["id"]
         self.refresh(keep=fid)
-        self.current = next((r for r in self.rows.to_dict("records") if r["id"] == fid), self.current)
+        self.current = next((r for r in self.rows.to_dict("records") if r["id"] == fid), None)
+        if self.current is not None:           # still listed under the filters
+            self.detail.value = self._detail_html(self.current)
         self.message.value = f"<span style='color:#15803d'>已保存（{esc(saved.status)}，第{saved.version}版）</span>"
         self._show_position()
+
+    def _load_theirs(self) -> None:
+        """After a conflict: the other inspector's review, with this one's unsaved note kept below theirs."""
+        mine = self.note.value
+        theirs = self.db.get_review(self.current["id"], self.current["report"])
+        self.version = theirs.version
+        self.status.value, self.rectification.value, self.due.value = (theirs.status, theirs.rectification,
+                                                                      theirs.due_date)
+        note = theirs.note or ""
+        self.note.value = note if not mine or mine in note else (f"{note}\n{mine}" if note else mine)
+        self.loaded = (theirs.status, theirs.note or "", theirs.rectification, theirs.due_date)
+        self.load_theirs.layout.display = "none"
+        self.message.value = (f"<span>已载入{esc(theirs.updated_by or '对方')}的修改（第{theirs.version}版），"
+                              "您未保存的意见附在其后，核对后请保存</span>")
 
     # --- hand-added flags -------------------------------------------------------------
     def _flag_form(self) -> W.Widget:
@@ -354,8 +415,9 @@ class Workbench:
         if report in self.reports:
             self.f_report.value = report
             self.flag_report.value = report
-        if finding and not self.select(finding) and not self.rows.empty:
-            self.message.value = "链接中的问题编号不存在"
+        if finding and not self.select(finding):
+            self.detail.value = (f"<div class='ga-card ga-error'>链接中的问题编号“{esc(finding)}”不存在"
+                                 "（可能已更正或不在本目录中）</div>")
         elif not finding and not self.rows.empty:
             self.select(self.rows.id.iloc[0])
 
@@ -370,7 +432,9 @@ def _grid():
                   language={"search": "搜索：", "info": "第 _START_–_END_ 条，共 _TOTAL_ 条",
                             "emptyTable": "没有符合条件的问题", "zeroRecords": "没有符合条件的问题",
                             "lengthMenu": "每页 _MENU_ 条", "infoEmpty": "共 0 条",
-                            "paginate": {"next": "下一页", "previous": "上一页"}})
+                            "paginate": {"next": "下一页", "previous": "上一页"},
+                            "infoFiltered": "（从 _MAX_ 条中筛选）", "loadingRecords": "加载中…", "processing": "处理中…",
+                            "select": {"rows": {"_": "已选 %d 条", "0": "", "1": "已选 1 条"}}})
 
 
 def _year(v) -> str:

@@ -1,0 +1,105 @@
+"""Reviewing in the real workbench (headless Chromium, offline): one problem reviewed once, nothing dropped
+or applied to the wrong finding."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from browser import CHROMIUM, CHROMIUM_ARGS, offline, running_app
+from conftest import FIXTURES, SAMPLES
+from govaudit import store
+
+if not Path(CHROMIUM).exists():
+    pytest.fail("Debian chromium is missing (make test installs it)", pytrace=False)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+# 君山片区管理局 2020: （七）总计 printed all 0 while 新收 is 1/1/2 -> T3-BALANCE and T3-RESULT-TOTAL in three columns
+JUNSHAN_2020 = "ptzhsyqjsp-2020.txt"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    base = tmp_path_factory.mktemp("problems")
+    data = base / "reports"
+    data.mkdir()
+    shutil.copy(FIXTURES / "real" / JUNSHAN_2020, data)
+    shutil.copy(SAMPLES / "jiyuan-tiantan-street-2024.txt", data)
+    return data, f"sqlite:///{base / 'reviews.db'}", base
+
+
+@pytest.fixture(scope="module")
+def app(workspace):
+    data, db, base = workspace
+    with running_app(data, db, log=base / "workbench.log") as url:
+        yield url
+
+
+@pytest.fixture
+def page():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        offline(pg)
+        yield pg
+        browser.close()
+
+
+def open_workbench(page, url):
+    page.goto(url)
+    page.get_by_text("审核工作台").first.wait_for(timeout=90_000)
+    rows = page.locator("table.dataTable tbody tr")
+    rows.first.wait_for(timeout=60_000)
+    return rows
+
+
+def test_six_symptoms_are_one_problem_reviewed_once(app, page, workspace):
+    _, db, _ = workspace
+    rows = open_workbench(page, app)
+    balance = rows.filter(has_text="T3-BALANCE")
+    assert balance.count() == 1 and "6" in balance.first.inner_text()          # one row, six symptoms
+    assert rows.filter(has_text="T3-RESULT-TOTAL").count() == 0
+    assert rows.filter(has_text="P-PARSE").count() == 0                        # reading problems: not rows
+    balance.first.click()
+    page.get_by_text("同一问题的其他表现（5 条").wait_for(timeout=30_000)
+    assert page.get_by_text("级别：").count() >= 1                              # the legend is shown
+    page.get_by_role("button", name="确认问题").click()
+    page.get_by_text("已保存").wait_for(timeout=30_000)
+    page.get_by_text("审核记录（").first.wait_for(timeout=30_000)            # the history, in the detail pane
+    with store.open(db, readonly=True) as ro:
+        work = ro.worklist()
+        errors = work[work["severity"].eq("error")]
+        assert len(errors) == 6 and set(errors["status"]) == {"已确认"}
+        assert errors["problem"].nunique() == 1
+
+
+def test_leaving_a_finding_saves_its_note(app, page, workspace):
+    _, db, _ = workspace
+    rows = open_workbench(page, app)
+    rows.filter(has_text="S-ROWS").first.click()
+    page.get_by_placeholder("审核意见").fill("表四多出一个数，已电话核实")
+    where = page.get_by_text(re.compile(r"^第 \d+ / \d+ 条$"))
+    where.wait_for(timeout=30_000)
+    before = where.inner_text()
+    page.get_by_role("button", name="下一条").click()
+    page.wait_for_function("t => ![...document.querySelectorAll('label, div')].some(e => e.innerText === t)",
+                           arg=before, timeout=30_000)                          # moved on
+    with store.open(db, readonly=True) as ro:
+        work = ro.worklist()
+        assert list(work[work["rule"] == "S-ROWS"]["note"]) == ["表四多出一个数，已电话核实"]
+
+
+def test_a_filter_that_hides_the_finding_clears_its_buttons(app, page):
+    rows = open_workbench(page, app)
+    rows.filter(has_text="T3-BALANCE").first.click()
+    page.get_by_role("button", name="确认问题").wait_for(timeout=30_000)
+    page.get_by_label("级别", exact=True).first.select_option(label="提示")
+    page.get_by_text("在上表中选择一条问题").wait_for(timeout=30_000)
+    assert not page.get_by_role("button", name="确认问题").is_visible()
+
+
+def test_a_wrong_finding_id_in_the_link_says_so(app, page):
+    page.goto(app + "?finding=0000000000000000")
+    page.get_by_text("链接中的问题编号“0000000000000000”不存在").wait_for(timeout=90_000)
