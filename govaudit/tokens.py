@@ -173,11 +173,10 @@ def line_events(text: str, source: dict, matcher: KeywordMatcher, merge_text: li
         yield Values(tokens, single_line=len(tokens) == 1, source=source)
         return
     found = matcher.find(line)
-    if not found and not _SENTENCE_END.search(line):
+    if not found and _wrapped_label_values(line, runs):
         # the middle line of a wrapped label ("正、行政机关不再处理其政府信  1 0 0 0 0 0 1"): its values
         # belong to the label above, by order
-        tokens = [Token(t, {**source, "offset": o}) for _, _, toks in runs for t, o in toks]
-        yield Values(tokens, source=source)
+        yield Values([Token(t, {**source, "offset": o}) for t, o in runs[0][2]], source=source)
         return
     run_iter = iter(runs)
     pending_run = next(run_iter, None)
@@ -208,6 +207,13 @@ def flush_text(merge_text: list, matcher: KeywordMatcher):
     found = matcher.find(joined)
     if found and not (_SENTENCE_END.search(joined) and len(joined) > 80):
         yield Keys([(k, joined[s:e], v) for s, e, k, v in found], joined, source)
+
+
+def _wrapped_label_values(line: str, runs) -> bool:
+    """A piece of label text, then one run of several values at the end of the line (not a dated note)."""
+    s, e, toks = runs[0]
+    return (len(runs) == 1 and len(toks) >= 2 and not line[e:].strip() and len(line[:s].strip()) <= 40
+            and not _SENTENCE_END.search(line))
 
 
 def _only_values(line: str, runs) -> bool:
