@@ -120,3 +120,11 @@ def test_error_findings_are_exactly_the_defects_found_by_reading(findings, name)
 def test_a_present_part_is_never_reported_missing(findings):
     missing = findings[(findings["rule"] == "S-SIX-SECTIONS") & (findings["severity"] == "error")]
     assert sorted(missing["source"].str.rsplit("/", n=1).str[-1]) == ["pingtan-czj-2021.txt", "ptzhsyqnyn-2024.txt"]
+
+
+def test_overview_parts_that_do_not_add_up(findings):
+    """Warnings verified by reading: a disclosure total and the categories listed after it (“其中…；…；其他…”)."""
+    parts = findings[(findings["rule"] == "N-TEXT-SELF") & findings["source"].str.contains("/real/")]
+    got = {(s.rsplit("/", 1)[-1], e, a) for s, e, a in zip(parts["source"], parts["expected"], parts["actual"])}
+    assert got == {("ptzhsyqjsp-2022.txt", 156, 151), ("ptzhsyqspp-2021.txt", 135, 134),
+                   ("ptzhsyqspp-2023.txt", 79, 78), ("ptzhsyqspp-2024.txt", 44, 42)}

@@ -299,22 +299,25 @@ def n_percent(ctx):
 
 # "公开信息 37 条，其中 A 1 条、B 18 条…": a whole, then its parts listed one by one
 _WHOLE_THEN_PARTS = re.compile(r"(?:公开|发布)[^。；;\d]{0,14}?(\d+)\s*条[，,]?\s*其中")
-_LISTED_PART = re.compile(r"\s*[^\d。；;，,]{1,30}?(\d+)\s*[条件](?:[，,、]|$)")
+_NOT_A_CATEGORY = re.compile(r"申请|办理|受理|答复")      # "…其他类 97 条；办理依申请公开 1 件": the next clause
+_LISTED_PART = re.compile(r"\s*[^\d。；;，,]{1,40}?(\d+)\s*[条件](?:[，,、；;]|$)")
 
 
 def _parts_not_adding_up(ctx):
     """The parts listed after "其中" add up to more than the whole stated just before; or to less, when the
-    list is plainly complete (it runs to the end of the sentence and closes with a catch-all "其他…")."""
-    for s in _sentences(_narrative(ctx)):
+    list is plainly complete (it has a catch-all "其他…").
+    A list may run over "；" (one item per clause), so sentences here end only at "。"."""
+    for s in (s.strip() for s in re.split(r"[。\n]", _narrative(ctx))):
         m = _WHOLE_THEN_PARTS.search(s)
         if not m:
             continue
-        parts, pos, last = [], m.end(), ""
-        while p := _LISTED_PART.match(s, pos):       # the list ends where a piece is not "名称 N 条"
-            parts.append(int(p.group(1)))
-            pos, last = p.end(), p.group()
-        whole = int(m.group(1))
-        complete = pos == len(s) and re.match(r"\s*其[他它]", last)
+        whole, parts, pos, complete = int(m.group(1)), [], m.end(), False
+        while (p := _LISTED_PART.match(s, pos)) and not _NOT_A_CATEGORY.search(p.group()):
+            parts.append(int(p.group(1)))             # the list ends where a piece is not "类别 N 条",
+            pos = p.end()                             # or where it has reached the whole (a new clause follows)
+            complete = complete or bool(re.match(r"\s*其[他它]", p.group()))
+            if sum(parts) == whole:
+                break
         if len(parts) >= 2 and (sum(parts) > whole or (complete and sum(parts) < whole)):
             yield ctx.find("N-TEXT-SELF", f"正文称公开信息{whole}条，其后所列各项合计{sum(parts)}条，与总数不符",
                            section="overview", expected=whole, actual=sum(parts), evidence=f"原文：“{s[:120]}”",
