@@ -128,3 +128,9 @@ def test_overview_parts_that_do_not_add_up(findings):
     got = {(s.rsplit("/", 1)[-1], e, a) for s, e, a in zip(parts["source"], parts["expected"], parts["actual"])}
     assert got == {("ptzhsyqjsp-2022.txt", 156, 151), ("ptzhsyqspp-2021.txt", 135, 134),
                    ("ptzhsyqspp-2023.txt", 79, 78), ("ptzhsyqspp-2024.txt", 44, 42)}
+
+
+def test_a_covering_letter_published_as_the_report(findings):
+    letters = findings[(findings["rule"] == "S-TITLE") & (findings["actual"] == "此函")]
+    assert sorted(letters["source"].str.rsplit("/", n=1).str[-1]) == ["ptzhsyqhtp-2021.txt", "ptzhsyqhtp-2022.txt"]
+    assert set(letters["severity"]) == {"warning"}

@@ -125,15 +125,24 @@ def s_sec5_content(ctx):
         yield ctx.find("S-SEC5-CONTENT", "第五部分未写明改进措施", section="problems", expected="改进情况", actual="无")
 
 
+# a covering letter published in place of the report ends "此函" / "特此函告"
+_LETTER_CLOSE = re.compile(r"特此函告|此函(?=\s|$|[^\u4e00-\u9fff])")
+
+
 @rule("S-TITLE", severity="warning", category="structure", title="标题应为“机关全称+年份+政府信息公开工作年度报告”",
       basis="莆田市2010年通报：“将题目‘年度报告’写成‘工作报告’”")
 def s_title(ctx):
-    """Title names the agency and year and says 政府信息公开工作年度报告."""
+    """Title names the agency and year and says 政府信息公开工作年度报告; the report is not a covering letter (函)."""
     r = ctx.report
     title = re.sub(r"\s+", "", r.meta.get("title") or "")
     if not title:
         yield ctx.find("S-TITLE", "未识别到报告标题", section="overview", expected="标题", actual="缺失")
         return
+    tail = r.text[-300:]
+    if letter := _LETTER_CLOSE.search(tail):
+        quote = tail[max(0, letter.start() - 30):letter.end()].strip()
+        yield ctx.find("S-TITLE", f"报告以公函形式发布（文末“{letter.group()}”），应发布年度报告本身", section="other",
+                       expected="年度报告正文", actual=letter.group(), evidence=f"原文：“…{quote}”", where="letter")
     if "年度报告" not in title:
         yield ctx.find("S-TITLE", f"标题“{title}”未写“年度报告”", section="overview",
                        expected="政府信息公开工作年度报告", actual=title)
