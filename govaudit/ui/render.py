@@ -17,6 +17,7 @@ STYLE = """<style>
 .ga-error{border-color:#dc2626}.ga-warning{border-color:#d97706}.ga-info{border-color:#64748b}
 .ga-quote{white-space:pre-wrap;background:#fff;border:1px dashed #cbd5e1;padding:6px;max-height:220px;overflow:auto}
 .ga-muted{color:#64748b;font-size:12px}
+table.dataTable thead th{white-space:nowrap}
 </style>"""
 
 
