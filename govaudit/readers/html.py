@@ -6,7 +6,9 @@ leaf tables become Table blocks whose cells keep rowspan/colspan and their
 """
 from __future__ import annotations
 
+import itertools
 import re
+import stat
 from pathlib import Path
 
 import lxml.html
@@ -17,28 +19,66 @@ from ..errors import ReadError
 from ._common import decode, require_file, sha256
 
 SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+MAX_DEPTH = 256            # levels of tags; libxml2's HTML parser keeps nothing deeper
+MB = 1024 * 1024
+MAX_FILE_BYTES = 10 * MB   # a report page is 50 KB-3 MB; 10 MB of bare tags parse to ~350 MB
+MAX_ELEMENTS = 200_000     # tags, counted before the page is walked (a report page has 2,000-20,000)
 
 _SKIP = {"script", "style", "head", "noscript", "template", "iframe", "object", "svg"}
 _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section",
           "article", "header", "footer", "blockquote", "pre", "hr", "dd", "dt", "dl", "center",
           "tr", "table", "form", "main", "nav", "aside", "body", "html"}
 _SPACE = re.compile(r"[ \t\r\n\u00a0\u3000]+")
+_START_TAG = re.compile(r"<[A-Za-z]")
+_TOO_MANY = f"网页有超过 {MAX_ELEMENTS:,} 个标签，超过上限，未读取（报告网页通常只有几千个）"
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?\s*([\w-]+)""", re.I)
 
 
 def read(path: Path) -> Document:
+    _check_file_size(path)
     data = require_file(path)
     text = _decode_html(path, data)
+    if _count(_START_TAG.finditer(text)) > MAX_ELEMENTS:      # before the tree is built: it costs ~270 B a tag
+        raise ReadError(path, _TOO_MANY)
+    parser = lxml.html.HTMLParser()       # one per read: its error log tells what the parser dropped
     try:
-        root = lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as e:
         raise ReadError(path, f"不是有效的 HTML：{e}") from e
+    _check_limits(path, parser.error_log)
+    if _count(root.iter()) > MAX_ELEMENTS:
+        raise ReadError(path, _TOO_MANY)
     walker = _Walker()
     walker.walk(root)
     walker.flush(None)
     if not any(isinstance(b, Table) or b.text.strip() for b in walker.blocks):
         raise ReadError(path, "网页中没有可读的正文")
     return Document(path=str(path), blocks=walker.blocks, sha256=sha256(data))
+
+
+def _count(items) -> int:
+    return sum(1 for _ in itertools.islice(items, MAX_ELEMENTS + 1))
+
+
+def _check_file_size(path: Path) -> None:
+    try:
+        st = path.stat()
+    except OSError:
+        return                                 # require_file says why it cannot be read
+    if stat.S_ISREG(st.st_mode) and st.st_size > MAX_FILE_BYTES:
+        raise ReadError(path, f"网页文件大小 {st.st_size / MB:,.1f} MB，超过上限 {MAX_FILE_BYTES // MB} MB，未读取")
+
+
+def _check_limits(path: Path, log) -> None:
+    """libxml2 drops what lies deeper than MAX_DEPTH levels of tags, and a text or attribute over 10 MB:
+    say so, rather than read a page without the text it hid (or report it as having none)."""
+    for entry in log:
+        if entry.type_name == "ERR_RESOURCE_LIMIT":
+            if "depth" in entry.message.lower():
+                raise ReadError(path, f"网页的标签嵌套超过 {MAX_DEPTH} 层（第 {entry.line} 行起），"
+                                      "超出部分无法读取；请用浏览器另存或复制正文为文本")
+            what = "一段文字或一个属性超过 10 MB" if "buffer" in entry.message.lower() else entry.message.strip()
+            raise ReadError(path, f"网页超出 HTML 解析器的限制（第 {entry.line} 行：{what}），该处内容无法读取")
 
 
 def _decode_html(path: Path, data: bytes) -> str:
