@@ -67,10 +67,32 @@ def read(path: Path) -> Document:
 
 
 def _broken_reason(e: Exception) -> str:
-    name = type(e).__name__
-    if "Password" in name or "encrypt" in str(e).lower():
-        return "PDF 文件已加密，无法读取（请提供未加密的文件）"
-    return f"PDF 文件已损坏或不完整，无法读取（{name}）"
+    encryption = _encryption_error(e)
+    if encryption is not None:
+        how = "需要打开密码" if "Password" in type(encryption).__name__ else "加密方式无法识别"
+        return f"PDF 文件已加密（{how}），无法读取（请提供未加密的文件）"
+    return f"PDF 文件已损坏或不完整，无法读取（{type(e).__name__}）"
+
+
+def _encryption_error(e: BaseException) -> BaseException | None:
+    """pdfminer's PDFPasswordIncorrect / PDFEncryptionError (or its unsupported /Crypt stream filter),
+    also as pdfplumber wraps it (PdfminerException(PDFPasswordIncorrect()): the cause is its argument,
+    not ``__cause__``)."""
+    from pdfminer.pdfdocument import PDFEncryptionError
+    from pdfminer.pdftypes import PDFNotImplementedError
+
+    seen: set[int] = set()
+    todo: list[BaseException] = [e]
+    while todo:
+        err = todo.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        if (isinstance(err, PDFEncryptionError) or "Password" in type(err).__name__
+                or isinstance(err, PDFNotImplementedError) and "/Crypt" in str(err)):
+            return err
+        todo.extend(x for x in (err.__cause__, err.__context__, *err.args) if isinstance(x, BaseException))
+    return None
 
 
 def _note(code: str, message: str, **where) -> dict:
