@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Iterator
 
 from . import batch, readers
-from .errors import GovauditError, ReadError
+from .errors import NO_MEMORY, GovauditError, ReadError
 from .parse import parse
+from .readers._common import os_reason
 from .report import Corpus, Report
 
 log = logging.getLogger("govaudit")
@@ -17,13 +18,25 @@ log = logging.getLogger("govaudit")
 def load(path: str | os.PathLike) -> Report:
     """Read and parse one report. Raises :class:`govaudit.ReadError` naming the file and the reason."""
     path = Path(path)
-    doc = readers.read(path)
+    try:
+        doc = readers.read(path)
+    except GovauditError:
+        raise
+    except MemoryError:
+        raise ReadError(path, NO_MEMORY) from None
+    except OSError as e:
+        raise ReadError(path, os_reason(e)) from e
+    except Exception as e:  # a reader bug must not crash a batch either
+        log.exception("reading failed for %r", str(path))
+        raise ReadError(path, f"读取时出错（{type(e).__name__}: {e}）") from e
     try:
         report = parse(doc)
     except GovauditError:
         raise
+    except MemoryError:
+        raise ReadError(path, NO_MEMORY) from None
     except Exception as e:  # a parser bug must not crash a batch; say which file
-        log.exception("parse failed for %s", path)
+        log.exception("parse failed for %r", str(path))
         raise ReadError(path, f"解析时出错（{type(e).__name__}: {e}）") from e
     if not report.meta["sections_found"] and not report.meta["tables_found"] and not report.meta.get("not_text"):
         raise ReadError(path, "不是政府信息公开工作年度报告（没有找到任何部分标题或统计表）")

@@ -10,12 +10,15 @@ one block at a time. ``check_files`` keeps the corpus: the rules that link repor
 """
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import json
+import logging
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
@@ -25,10 +28,15 @@ from typing import Iterable, Iterator
 import pandas as pd
 
 from . import cache, readers
-from .errors import ReadError
+from .errors import NO_MEMORY, ReadError
+from .readers._common import os_reason, path_problem
 from .report import Corpus, Report
 
 BLOCK = 256           # files in flight at once when streaming
+CHUNK = 8             # files sent to a pool worker at a time
+DIED = "读取时工作进程意外退出（可能是内存耗尽或被系统信号终止），单独重试一次仍然如此，已跳过"
+
+log = logging.getLogger("govaudit")
 
 
 @dataclass(frozen=True)
@@ -53,19 +61,93 @@ def _rules_by_id(rule_ids: tuple[str, ...]) -> list:
     return [r for r in registry.all_rules() if r.id in wanted]
 
 
-def report_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
-    """The report files under the given files and directories (recursively), sorted."""
+def report_files(paths: str | os.PathLike | Iterable[str | os.PathLike], errors: list | None = None) -> list[Path]:
+    """The report files under the given files and directories (recursively), sorted.
+
+    Names starting with "." are hidden and not read. Everything else that looks like a report but is left
+    out is appended to ``errors`` as a ``Corpus.errors`` record with its reason: a broken or looping
+    symlink, a folder that cannot be opened, a folder or a named pipe whose name ends in .pdf/.txt/...
+    Symlinked folders are walked (each folder once, so a link loop ends).
+    """
+    entries = _listing(paths)
+    if errors is not None:
+        errors.extend(rec for _, rec in entries if rec is not None)
+    return [p for p, rec in entries if rec is None]
+
+
+def _listing(paths) -> list[tuple[Path, dict | None]]:
+    """Every file to read (with None) and everything left out (with its error record), sorted per path given."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     suffixes = set(readers.suffixes())
-    out: list[Path] = []
+    out: list[tuple[Path, dict | None]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes
-                          and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            out += sorted(_walk(p, suffixes), key=lambda e: e[0])
         else:
-            out.append(p)
+            out.append((p, None))         # named explicitly: its reader says what is wrong with it, if anything
     return out
+
+
+def _walk(root: Path, suffixes: set[str]) -> list[tuple[Path, dict | None]]:
+    found: list[tuple[Path, dict | None]] = []
+    seen: set[tuple[int, int]] = set()
+    real, linked = [root], []              # folders reached through a symlink are walked after the real ones
+    while real or linked:
+        folder = real.pop() if real else linked.pop(0)
+        try:
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) in seen:
+                continue                   # already walked by another way (a link to it, or a link loop)
+            seen.add((st.st_dev, st.st_ino))
+            with os.scandir(folder) as it:
+                children = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            found.append((folder, _error(folder, f"无法打开文件夹（{_folder_reason(e)}），其中的文件均未读取")))
+            continue
+        for entry in children:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            named = path.suffix.lower() in suffixes
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir()                     # follows a symlink; False when it is broken
+            except OSError as e:
+                if named:
+                    found.append((path, _error(path, path_problem(path) or os_reason(e))))
+                continue
+            if is_dir:
+                if named:
+                    found.append((path, _error(path, "这是一个文件夹，不是报告文件（名称以报告扩展名结尾）；"
+                                                     "文件夹中的报告照常读取")))
+                (linked if is_link else real).append(path)
+                continue
+            if not named and is_link:
+                try:
+                    named = Path(os.readlink(path)).suffix.lower() in suffixes
+                except OSError:
+                    pass
+            if not named:
+                continue
+            problem = path_problem(path)       # a broken or looping link, a pipe, a device
+            found.append((path, _error(path, problem) if problem else None))
+    return found
+
+
+def _folder_reason(e: OSError) -> str:
+    if isinstance(e, PermissionError):
+        return "没有权限"
+    if e.errno == errno.ELOOP:
+        return "符号链接循环"
+    if isinstance(e, FileNotFoundError):
+        return "不存在或符号链接指向的位置不存在"
+    return e.strerror or type(e).__name__
+
+
+def _error(path, reason: str) -> dict:
+    """A ``Corpus.errors`` record: the file, why it was not read, and the message naming it (quoted if need be)."""
+    return {"path": str(path), "reason": reason, "message": str(ReadError(path, reason))}
 
 
 def stream(paths, *, plan: Plan | None = None, workers: int | None = None, progress: bool = True, client=None,
@@ -73,43 +155,134 @@ def stream(paths, *, plan: Plan | None = None, workers: int | None = None, progr
     """(file, report or error record, per-report findings or None) for every file, in file order.
 
     Files go in blocks of ``BLOCK``: only one block's results are held at a time, so memory
-    does not grow with the corpus unless the caller keeps what it gets.
+    does not grow with the corpus unless the caller keeps what it gets. Every file gets a result or
+    an error record: what the listing left out (see ``report_files``), what could not be read, and a
+    file whose worker died twice (the pool is replaced; its files are retried one by one, alone).
     """
-    files = report_files(paths)
+    entries = _listing(paths)
     cache_dir = str(cache_dir) if cache_dir else None
     one = partial(_work, cache_dir=cache_dir, plan=plan)
     with ExitStack() as stack:
-        bar = _progress(len(files), progress)
+        bar = _progress(len(entries), progress)
         stack.callback(bar.close)
-        pool = None
-        for start in range(0, len(files), BLOCK):
-            block = files[start:start + BLOCK]
+        pool = _Pool()
+        stack.callback(pool.close)
+        for start in range(0, len(entries), BLOCK):
+            block = entries[start:start + BLOCK]
             with _no_cycle_collection():
-                results = [_cached(f, cache_dir, plan) if cache_dir else None for f in block]
+                results = [err if err is not None else _cached(f, cache_dir, plan) if cache_dir else None
+                           for f, err in block]
             bar.update(sum(r is not None for r in results))
             todo = [i for i, r in enumerate(results) if r is None]
+            files = [block[i][0] for i in todo]
             if client is not None:
-                futures = client.map(one, [block[i] for i in todo])
-                done = client.gather(futures)
+                done = _on_cluster(client, one, files)
                 bar.update(len(todo))
-            elif pool is None and (len(todo) <= 4 or workers == 1):
+            elif not pool.started and (len(todo) <= 4 or workers == 1):
                 done = []
-                for i in todo:
-                    done.append(one(block[i]))
+                for f in files:
+                    done.append(one(f))
                     bar.update()
             else:
-                if pool is None:
-                    size = workers or min(len(files) - start, os.cpu_count() or 1)
-                    pool = stack.enter_context(ProcessPoolExecutor(max_workers=size, mp_context=_pool_context()))
-                done = []
-                for r in pool.map(one, [block[i] for i in todo], chunksize=8):
-                    done.append(r)
-                    bar.update()
+                size = workers or min(len(entries) - start, os.cpu_count() or 1)
+                done = pool.map(one, files, size, bar)
             for i, r in zip(todo, done):
                 results[i] = r
-            for i, f in enumerate(block):
+            for i, (f, _) in enumerate(block):
                 r, results[i] = results[i], None          # the caller decides what to keep
                 yield (f, r, None) if isinstance(r, dict) else (f, *r)
+
+
+class _Pool:
+    """The process pool, replaced when a worker dies. The files a dead worker's pool still held are
+    retried one at a time in a pool of one, so the file that kills its worker is found and reported
+    while the others are read."""
+
+    def __init__(self):
+        self.pool: ProcessPoolExecutor | None = None
+        self.single: ProcessPoolExecutor | None = None
+        self.started = False
+
+    def map(self, one, files: list[Path], size: int, bar) -> list:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=size, mp_context=_pool_context())
+            self.started = True
+        chunks = [files[i:i + CHUNK] for i in range(0, len(files), CHUNK)]
+        futures = [self._submit(one, chunk) for chunk in chunks]
+        out: list = []
+        for chunk, future in zip(chunks, futures):
+            try:
+                if future is None:
+                    raise BrokenProcessPool("the pool broke before this chunk was handed out")
+                out += future.result()
+            except Exception as e:            # BrokenProcessPool: a worker died; the pool and its queue are gone
+                if isinstance(e, BrokenProcessPool) and self.pool is not None:
+                    log.warning("a pool worker died; retrying its pending files one by one")
+                    self._drop("pool")
+                out += [self.alone(one, f) for f in chunk]
+            bar.update(len(chunk))
+        return out
+
+    def _submit(self, one, chunk: list[Path]):
+        if self.pool is None:
+            return None
+        try:
+            return self.pool.submit(_work_all, one, chunk)
+        except BrokenProcessPool:             # a worker died while the work was being handed out
+            self._drop("pool")
+            return None
+
+    def alone(self, one, path: Path):
+        """``one(path)`` in a pool of its own: the result, or the error record of a worker that died again."""
+        for _ in range(2):                    # a pool of one found broken before it took this file does not count
+            if self.single is None:
+                self.single = ProcessPoolExecutor(max_workers=1, mp_context=_pool_context())
+            try:
+                future = self.single.submit(one, path)
+            except BrokenProcessPool:
+                self._drop("single")
+                continue
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                self._drop("single")
+                return _error(path, DIED)
+            except Exception as e:            # e.g. a result that cannot be sent back
+                return _error(path, f"读取时出错（{type(e).__name__}: {e}）")
+        return _error(path, DIED)
+
+    def _drop(self, which: str) -> None:
+        pool = getattr(self, which)
+        setattr(self, which, None)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        for which in ("pool", "single"):
+            if getattr(self, which) is not None:
+                self._drop(which)
+
+
+def _work_all(one, paths: list[Path]) -> list:
+    return [one(p) for p in paths]
+
+
+def _on_cluster(client, one, files: list[Path]) -> list:
+    """``one`` over the files on a Dask cluster: a task that fails (its worker killed more often than
+    the cluster's allowed failures) becomes an error record, never the end of the run."""
+    from dask.distributed import wait
+
+    futures = client.map(one, files)
+    wait(futures)
+    finished = [f for f in futures if f.status == "finished"]
+    got = dict(zip((f.key for f in finished), client.gather(finished)))
+    out = []
+    for path, future in zip(files, futures):
+        if future.key in got:
+            out.append(got[future.key])
+        else:
+            e = future.exception()
+            out.append(_error(path, f"在集群上读取失败（{type(e).__name__}: {e}）"))
+    return out
 
 
 def _pool_context():
@@ -163,18 +336,28 @@ def _moved(report: Report, findings, path: Path):
 
 
 def _work(path: Path, cache_dir: str | None = None, plan: Plan | None = None):
-    """Load one file and run its per-report rules: (report, findings), or an error record naming the file."""
+    """Load one file and run its per-report rules: (report, findings), or an error record naming the file.
+
+    Nothing a file does escapes as an exception: one bad file never ends a batch."""
+    try:
+        return _load_and_check(path, cache_dir, plan)
+    except ReadError as e:
+        return _error(path, e.reason)
+    except MemoryError:
+        return _error(path, NO_MEMORY)
+    except OSError as e:
+        return _error(path, os_reason(e))
+    except Exception as e:                   # a reader, parser or rule bug: say which file, go on
+        log.exception("reading or checking %r failed", str(path))
+        return _error(path, f"读取或审核时出错（{type(e).__name__}: {e}）")
+
+
+def _load_and_check(path: Path, cache_dir: str | None, plan: Plan | None):
     from .api import load
     from .checks import report_findings
 
     hit = _cached(path, cache_dir, None) if cache_dir else None    # e.g. new settings: check again, not parse
-    if hit:
-        report = hit[0]
-    else:
-        try:
-            report = load(path)
-        except ReadError as e:
-            return {"path": str(path), "reason": e.reason, "message": str(e)}
+    report = hit[0] if hit else load(path)
     findings = None
     if plan is not None:
         findings = report_findings(report, plan.rules(), plan.settings)

@@ -1,7 +1,8 @@
 """The ``govaudit`` command.
 
-Exit codes: 0 ran and found no error-severity finding, 1 ran and found some,
-2 could not run (bad arguments, unreadable input; a message on stderr names the file).
+Exit codes: 0 ran, read every file and found no error-severity finding; 1 ran, read every file and found
+some; 2 could not run (bad arguments, an unusable database or input file) or, for ``check``, at least one
+file could not be read (each named on stderr with its reason; the findings of the others are still written).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .errors import GovauditError, ReadError
+from .errors import GovauditError, ReadError, shown_path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -155,7 +156,8 @@ def _check(args) -> int:
         print(f"govaudit: {e['message']}", file=sys.stderr)
     shown = findings[findings["severity"].map(_rank) >= _rank(args.severity)]
     write_findings(shown, args.format, args.out)
-    if errors and findings.empty:
+    if errors:               # a file not read is a file not checked: never a silent "no findings"
+        print(f"govaudit: {len(errors)} 个文件无法读取（见上），其余 {len(corpus.reports)} 份报告已审核", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_FINDINGS if (findings["severity"] == "error").any() else EXIT_OK
 
@@ -167,7 +169,7 @@ def _settings(args) -> dict:
         try:
             settings = json.loads(path.read_text(encoding="utf-8-sig"))
         except (OSError, ValueError) as e:
-            raise GovauditError(f"无法读取设置文件 {path}：{e}") from e
+            raise GovauditError(f"无法读取设置文件 {shown_path(path)}：{e}") from e
     for item in args.deadline:
         kind, _, when = item.partition("=")
         try:

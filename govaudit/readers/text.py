@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from ..document import Cell, Document, Paragraph, Table
-from ._common import decode, require_file, sha256
+from ._common import decode_text, require_file, sha256
 
 SUFFIXES = (".txt", ".md", ".markdown", ".text")
 
@@ -14,8 +14,9 @@ _PIPE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 def read(path: Path) -> Document:
     data = require_file(path)
-    text = decode(path, data)
-    return Document(path=str(path), blocks=list(blocks_from_lines(text.split("\n"))), sha256=sha256(data))
+    text, notes = decode_text(path, data)       # notes: damaged bytes read as U+FFFD, each with its position
+    return Document(path=str(path), blocks=list(blocks_from_lines(text.split("\n"))), sha256=sha256(data),
+                    notes=notes)
 
 
 def _row_kind(line: str) -> str:
