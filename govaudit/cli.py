@@ -129,6 +129,9 @@ def _check(args) -> int:
     from .checks import write_findings
 
     settings = _settings(args)
+    if args.db:                         # a malformed URL is said now, not after reading every file
+        from .store import check_url
+        check_url(args.db)
     from .cache import default_dir
     client = None
     if args.scheduler:
@@ -194,15 +197,31 @@ def _reviews(args) -> int:
         with store.open(args.db, readonly=True) as db:
             text = db.export(args.format)
         if args.out:
-            Path(args.out).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+            try:
+                Path(args.out).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+            except OSError as e:
+                raise GovauditError(f"无法写入 {shown_path(args.out)}：{e.strerror or e}") from e
         else:
             sys.stdout.write(text)
         return EXIT_OK
+    from .readers._common import os_reason, path_problem
+
     path = Path(args.file)
-    if not path.is_file():
-        raise ReadError(path, "文件不存在")
+    problem = path_problem(path)
+    if problem:
+        raise ReadError(path, problem)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as e:
+        raise ReadError(path, os_reason(e)) from e
+    except UnicodeDecodeError as e:
+        raise ReadError(path, f"不是 UTF-8 文本（文件第 {e.start + 1} 个字节），不是 govaudit 审核记录导出文件；"
+                              "数据库未作任何改动") from e
     with store.open(args.db, user=args.user) as db:
-        counts = db.import_(path.read_text(encoding="utf-8-sig"))
+        try:
+            counts = db.import_(text)
+        except store.ImportRefused as e:
+            raise ReadError(path, f"{e}；数据库未作任何改动") from e
     print(f"导入完成：审核记录 {counts['reviews']} 条，人工问题 {counts['flags']} 条，历史 {counts['history']} 条")
     return EXIT_OK
 

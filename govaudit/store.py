@@ -2,8 +2,8 @@
 
 ``open(url)`` upgrades the schema itself (Alembic) and refuses a schema newer than
 the code. Reviews are keyed by the stable finding id, so re-running the checks never
-touches them; every change is appended to ``history`` (who, when, old, new), which
-the database itself keeps append-only. Saves use optimistic versioning: pass the
+touches them; every change is appended to ``history`` (who, when, old, new, and ``seq``,
+the order of the writes), which the database itself keeps append-only. Saves use optimistic versioning: pass the
 ``version`` you read, and a colleague's save in between raises
 :class:`govaudit.errors.StoreConflict` showing their change instead of being overwritten.
 
@@ -11,10 +11,12 @@ The UI and notebooks use only this module's API; they hold no SQL.
 """
 from __future__ import annotations
 
+import csv
 import getpass
 import io
 import json
 import os
+import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from .errors import StoreConflict, StoreError, StoreReadOnly
+from .errors import StoreConflict, StoreError, StoreReadOnly, shown_path
 
 DEFAULT_PATH = Path("data") / "govaudit.db"
 STATUSES = ("待核实", "已确认", "已排除")
@@ -33,6 +35,9 @@ RECTIFICATIONS = ("未整改", "整改中", "已整改")
 MANUAL_RULE = "人工标注"     # the rule column of a hand-added flag
 CORRECTED = "已更正"       # shown for a reviewed finding that the latest run no longer reports
 REVIEW_FIELDS = ("status", "note", "rectification", "due_date")
+SEVERITIES = ("error", "warning", "info")
+TEXT_MAX = 20_000          # characters of a note or a flag's message (a review is a judgement, not a document)
+_RACE_RETRIES = 20         # version=None: saves that lost a race are taken again on the value now there
 
 _meta = sa.MetaData()
 reports_t = sa.Table("reports", _meta, sa.Column("sha256", sa.String(64), primary_key=True),
@@ -64,7 +69,12 @@ flags_t = sa.Table("flags", _meta, sa.Column("id", sa.String(36), primary_key=Tr
 history_t = sa.Table("history", _meta, sa.Column("id", sa.String(36), primary_key=True),
                      sa.Column("at", sa.DateTime(timezone=True)), sa.Column("user", sa.String(100)),
                      sa.Column("entity", sa.String(10)), sa.Column("entity_id", sa.String(36)),
-                     sa.Column("field", sa.String(30)), sa.Column("old", sa.Text), sa.Column("new", sa.Text))
+                     sa.Column("field", sa.String(30)), sa.Column("old", sa.Text), sa.Column("new", sa.Text),
+                     sa.Column("seq", sa.BigInteger))     # the order of the writes (schema 0004); local, not exported
+
+
+class ImportRefused(StoreError):
+    """An import file that is not a well-formed govaudit export; nothing of it was written."""
 
 
 def current_user(explicit: str | None = None) -> str:
@@ -85,6 +95,30 @@ def default_url() -> str:
 def open(url: str | None = None, *, readonly: bool = False, user: str | None = None) -> "Store":  # noqa: A001
     """Open (and create or upgrade) the review database. ``url`` defaults to GOVAUDIT_DB_URL or data/govaudit.db."""
     return Store(url or default_url(), readonly=readonly, user=user)
+
+
+_URL_FORMS = "应为 sqlite:///路径/文件.db 或 postgresql+psycopg://用户@主机:端口/库名"
+
+
+def check_url(url: str) -> sa.engine.URL:
+    """The parsed database URL, or StoreError saying what is wrong with it (before anything is opened).
+
+    ``postgresql://`` and ``postgres://`` mean the psycopg driver, the one govaudit installs."""
+    try:
+        u = sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError, TypeError):
+        raise StoreError(f"审核数据库地址无效：{_masked(url)}（{_URL_FORMS}）") from None
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    backend = u.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreError(f"不支持的数据库类型“{backend}”：{_masked(url)}（{_URL_FORMS}）")
+    return u
+
+
+def _masked(url) -> str:
+    """A URL that could not be parsed, shown without its password and with control characters quoted."""
+    return shown_path(re.sub(r"(://[^/@:]*):[^@/]*@", r"\1:***@", str(url)))
 
 
 def _now() -> datetime:
@@ -130,11 +164,19 @@ class Store:
 
     # --- connection ---------------------------------------------------------------
     def _shown_url(self) -> str:
-        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        return check_url(self.url).render_as_string(hide_password=True)
+
+    @classmethod
+    def _engine(cls, url: str, readonly: bool) -> sa.Engine:
+        u = check_url(url)
+        try:
+            return cls._create_engine(u, readonly)
+        except (ImportError, sa.exc.NoSuchModuleError, sa.exc.ArgumentError) as e:
+            raise StoreError(f"无法使用审核数据库 {u.render_as_string(hide_password=True)}：缺少驱动或参数无效"
+                             f"（{type(e).__name__}: {e}）") from e
 
     @staticmethod
-    def _engine(url: str, readonly: bool) -> sa.Engine:
-        u = sa.engine.make_url(url)
+    def _create_engine(u: sa.engine.URL, readonly: bool) -> sa.Engine:
         if u.get_backend_name() == "sqlite":
             path = u.database or ""
             if not path or path == ":memory:":
@@ -229,10 +271,19 @@ class Store:
             raise StoreError(f"保存失败，修改未写入：{getattr(e, 'orig', e)}") from e
 
     def _history(self, conn, entity: str, entity_id: str, changes: dict, at: datetime) -> None:
-        rows = [{"id": str(uuid.uuid4()), "at": at, "user": self.user, "entity": entity, "entity_id": entity_id,
-                 "field": f, "old": _text(old), "new": _text(new)} for f, (old, new) in changes.items()]
-        if rows:
-            conn.execute(history_t.insert(), rows)
+        self._append_history(conn, [{"id": str(uuid.uuid4()), "at": at, "user": self.user, "entity": entity,
+                                     "entity_id": entity_id, "field": f, "old": _text(old), "new": _text(new)}
+                                    for f, (old, new) in changes.items()])
+
+    def _append_history(self, conn, rows: list[dict]) -> None:
+        """Append in the order given. ``seq`` is taken inside the write: PostgreSQL's sequence (a review's
+        saves are ordered by its row lock), or on SQLite the next number under the writer's exclusive lock."""
+        if not rows:
+            return
+        if self.sqlite:
+            top = conn.execute(sa.select(sa.func.max(history_t.c.seq))).scalar() or 0
+            rows = [{**r, "seq": top + i} for i, r in enumerate(rows, 1)]
+        conn.execute(history_t.insert(), rows)
 
     def record_run(self, findings: pd.DataFrame, reports=()) -> int:
         """Store one check run: the reports it read and every finding it gave. Reviews are untouched."""
@@ -269,15 +320,25 @@ class Store:
     def review(self, finding_id: str, *, report: str = "", version: int | None = None, **changes) -> Review:
         """Save a review. ``version``: the version you read (0 for a new review); None means "whatever is there".
 
-        Raises StoreConflict, showing the other inspector's change, when someone saved in between.
+        Raises StoreConflict, showing the other inspector's change, when someone saved in between
+        (never with ``version=None``: a save that lost a race is made again on what is there now).
         """
         unknown = set(changes) - set(REVIEW_FIELDS)
         if unknown:
             raise ValueError(f"unknown review fields: {sorted(unknown)}")
         _validate(changes)
-        at = _now()
+        for _ in range(_RACE_RETRIES if version is None else 1):
+            try:
+                return self._save_review(finding_id, report, version, changes)
+            except _Raced:
+                continue
+        raise _conflict(self._get(finding_id), finding_id)
+
+    def _save_review(self, finding_id: str, report: str, version: int | None, changes: dict) -> Review:
         with self._writing() as conn:
-            row = conn.execute(sa.select(reviews_t).where(reviews_t.c.finding_id == finding_id)).mappings().first()
+            q = sa.select(reviews_t).where(reviews_t.c.finding_id == finding_id)
+            row = conn.execute(q if self.sqlite else q.with_for_update()).mappings().first()
+            at = _now()        # inside the write: SQLite's lock since BEGIN IMMEDIATE, PostgreSQL's row lock
             current = Review(**row) if row else None
             if version is not None and (current.version if current else 0) != version:
                 raise _conflict(current, finding_id)
@@ -289,6 +350,8 @@ class Store:
                 try:
                     conn.execute(reviews_t.insert().values(**new.__dict__))
                 except sa.exc.IntegrityError:     # another process created it first
+                    if version is None:
+                        raise _Raced() from None
                     raise _conflict(self._get(finding_id), finding_id) from None
                 self._history(conn, "review", finding_id,
                               {k: (None, v) for k, v in new.__dict__.items() if k in REVIEW_FIELDS and v not in (None, "")}, at)
@@ -301,6 +364,8 @@ class Store:
                                   .values(**{k: v for k, (_, v) in diff.items()}, version=current.version + 1,
                                           updated_by=self.user, updated_at=at))
             if result.rowcount != 1:
+                if version is None:
+                    raise _Raced()
                 raise _conflict(self._get(finding_id), finding_id)
             self._history(conn, "review", finding_id, diff, at)
             for k, (_, v) in diff.items():
@@ -317,6 +382,8 @@ class Store:
         """An inspector's own finding at a cell or a section; it is reviewed like any finding."""
         if not message.strip():
             raise ValueError("问题说明不能为空")
+        if len(message) > TEXT_MAX:
+            raise ValueError(f"问题说明不能超过 {TEXT_MAX} 个字符")
         if not (table or section):
             raise ValueError("请指明表格位置或报告部分")
         at = _now()
@@ -340,7 +407,7 @@ class Store:
         return self._get(finding_id) or Review(finding_id, report)
 
     def history(self, entity_id: str | None = None) -> pd.DataFrame:
-        q = sa.select(history_t).order_by(history_t.c.at, history_t.c.id)
+        q = sa.select(history_t).order_by(history_t.c.seq)
         if entity_id:
             q = q.where(history_t.c.entity_id == entity_id)
         with self.engine.connect() as conn:
@@ -432,34 +499,33 @@ class Store:
         if fmt == "csv":
             buf = io.StringIO()
             frame = self.reviews()
-            frame.to_csv(buf, index=False)
+            # every field quoted (a line break in a note stays in its cell); no text starts a formula
+            frame.apply(lambda col: col.map(_csv_cell)).to_csv(buf, index=False, quoting=csv.QUOTE_ALL)
             return buf.getvalue()
         if fmt != "json":
             raise ValueError(f"不支持的导出格式“{fmt}”（可用：json、csv）")
         payload = {"format": "govaudit-reviews", "version": 1,
                    "reviews": _records(self.reviews()), "flags": _records(self.flags()),
-                   "history": _records(self.history())}
+                   "history": _records(self.history().drop(columns="seq"))}   # in write order; seq is local
         return json.dumps(payload, ensure_ascii=False, indent=1, default=_json_default)
 
     def import_(self, text: str) -> dict:
         """Merge an export into this database, idempotently.
 
         Reviews and flags merge by id: the one saved last wins and the other side's
-        history is kept, so both inspectors' changes stay on record.
+        history is kept, so both inspectors' changes stay on record. The whole file is
+        checked first (structure, statuses, dates, lengths): a malformed one raises
+        :class:`ImportRefused` naming the record, and nothing is written.
         """
-        data = json.loads(text)
-        if data.get("format") != "govaudit-reviews":
-            raise StoreError("不是 govaudit 审核记录导出文件")
+        data = _import_payload(text)
         counts = {"reviews": 0, "flags": 0, "history": 0}
         with self._writing() as conn:
             have = set(conn.execute(sa.select(history_t.c.id)).scalars())
-            rows = [_parse_dates(h, ("at",)) for h in data["history"] if h["id"] not in have]
-            if rows:
-                conn.execute(history_t.insert(), rows)
+            rows = [h for h in data["history"] if h["id"] not in have]
+            self._append_history(conn, rows)            # in the file's order, after what is here
             counts["history"] = len(rows)
             for table, key, name in ((reviews_t, "finding_id", "reviews"), (flags_t, "id", "flags")):
                 for rec in data[name]:
-                    rec = _parse_dates(rec, ("updated_at", "created_at", "due_date"))
                     mine = conn.execute(sa.select(table).where(table.c[key] == rec[key])).mappings().first()
                     if mine is None:
                         conn.execute(table.insert().values(**rec))
@@ -473,6 +539,122 @@ class Store:
         return counts
 
 
+class _Raced(Exception):
+    """A save with version=None lost a race to another writer: take it again."""
+
+
+# --- what an import file may hold -------------------------------------------------------
+# per field: (kind, limit, default); no default: required
+_REQUIRED = object()
+_IMPORT_FIELDS = {
+    "reviews": {"finding_id": ("key", 32, _REQUIRED), "report": ("str", 200, ""),
+                "status": ("status", 0, _REQUIRED), "note": ("text", TEXT_MAX, ""),
+                "rectification": ("rectification", 0, _REQUIRED), "due_date": ("date", 0, None),
+                "version": ("version", 0, _REQUIRED), "updated_by": ("key", 100, _REQUIRED),
+                "updated_at": ("datetime", 0, _REQUIRED)},
+    "flags": {"id": ("key", 36, _REQUIRED), "report": ("key", 200, _REQUIRED), "table": ("str", 20, ""),
+              "row": ("str", 60, ""), "column": ("str", 60, ""), "section": ("str", 20, ""),
+              "severity": ("severity", 0, _REQUIRED), "message": ("message", TEXT_MAX, _REQUIRED),
+              "status": ("status", 0, _REQUIRED), "note": ("text", TEXT_MAX, ""),
+              "rectification": ("rectification", 0, _REQUIRED), "due_date": ("date", 0, None),
+              "version": ("version", 0, _REQUIRED), "created_by": ("key", 100, _REQUIRED),
+              "created_at": ("datetime", 0, _REQUIRED), "updated_by": ("key", 100, _REQUIRED),
+              "updated_at": ("datetime", 0, _REQUIRED)},
+    "history": {"id": ("key", 36, _REQUIRED), "at": ("datetime", 0, _REQUIRED), "user": ("key", 100, _REQUIRED),
+                "entity": ("entity", 0, _REQUIRED), "entity_id": ("key", 36, _REQUIRED),
+                "field": ("key", 30, _REQUIRED), "old": ("text?", TEXT_MAX, None), "new": ("text?", TEXT_MAX, None)},
+}
+_SECTION_NAMES = {"reviews": "审核记录", "flags": "人工问题", "history": "历史记录"}
+_IGNORED = {"history": {"seq"}}         # another database's write order means nothing here
+_CHOICES = {"status": ("审核状态", STATUSES), "rectification": ("整改状态", RECTIFICATIONS),
+            "severity": ("严重程度", SEVERITIES), "entity": ("记录类型", ("review", "flag"))}
+
+
+def _import_payload(text: str) -> dict:
+    """The export, parsed and checked record by record: dates parsed, defaults filled, or ImportRefused."""
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        where = f"第 {e.lineno} 行第 {e.colno} 列：{e.msg}" if isinstance(e, json.JSONDecodeError) else str(e)
+        raise ImportRefused(f"不是有效的 JSON（{where}）") from None
+    if not isinstance(data, dict) or data.get("format") != "govaudit-reviews":
+        raise ImportRefused("不是 govaudit 审核记录导出文件（应由 govaudit reviews export 生成）")
+    version = data.get("version", 1)
+    if version != 1:
+        raise ImportRefused(f"导出文件的格式版本（{_shown(version)}）不是本程序能读的版本 1，请升级 govaudit")
+    out = {}
+    for name, fields in _IMPORT_FIELDS.items():
+        records = data.get(name, [])
+        if not isinstance(records, list):
+            raise ImportRefused(f"“{name}”应为记录的列表")
+        seen, checked = set(), []
+        for i, rec in enumerate(records, 1):
+            label = f"{_SECTION_NAMES[name]}第 {i} 条"
+            if not isinstance(rec, dict):
+                raise ImportRefused(f"{label}不是一条记录（{_shown(rec)}）")
+            key = next(iter(fields))
+            if isinstance(rec.get(key), str):
+                label += f"（{key}={_shown(rec[key])}）"
+            unknown = set(rec) - set(fields) - _IGNORED.get(name, set())
+            if unknown:
+                raise ImportRefused(f"{label}：未知字段 {'、'.join(sorted(map(_shown, unknown)))}")
+            row = {}
+            for field, (kind, limit, default) in fields.items():
+                if field not in rec:
+                    if default is _REQUIRED:
+                        raise ImportRefused(f"{label}：缺少字段 {field}")
+                    row[field] = default
+                    continue
+                problem, row[field] = _checked_value(field, rec[field], kind, limit)
+                if problem:
+                    raise ImportRefused(f"{label}：{problem}")
+            if row[key] in seen:
+                raise ImportRefused(f"{label}：{key} 与前面的记录重复")
+            seen.add(row[key])
+            checked.append(row)
+        out[name] = checked
+    return out
+
+
+def _checked_value(field: str, value, kind: str, limit: int):
+    """(problem or None, the value as stored)."""
+    if kind in _CHOICES:
+        title, choices = _CHOICES[kind]
+        if value not in choices:
+            return f"{title}（{field}）“{_shown(value)}”不是 {'、'.join(choices)} 之一", None
+        return None, value
+    if kind == "version":
+        if type(value) is not int or value < 1:
+            return f"{field} 应为正整数，收到 {_shown(value)}", None
+        return None, value
+    if kind in ("date", "datetime"):
+        if value is None and kind == "date":
+            return None, None
+        try:
+            if not isinstance(value, str):
+                raise ValueError
+            return None, date.fromisoformat(value) if kind == "date" else datetime.fromisoformat(value)
+        except ValueError:
+            what = "日期（应为 YYYY-MM-DD）" if kind == "date" else "时间（应为 ISO 8601，如 2027-01-31T09:30:00+08:00）"
+            return f"{field}“{_shown(value)}”不是有效的{what}", None
+    if value is None and kind == "text?":
+        return None, None
+    if not isinstance(value, str):
+        return f"{field} 应为文字，收到 {_shown(value)}", None
+    if kind in ("key", "message") and not value.strip():
+        return f"{field} 不能为空", None
+    if len(value) > limit:
+        return f"{field} 超过 {limit} 个字符（{len(value)} 个）", None
+    return None, value
+
+
+def _shown(value) -> str:
+    """A value from an import file, short and on one line, for a message."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = text if len(text) <= 40 else text[:40] + "…"
+    return shown_path(text)
+
+
 def _validate(changes: dict) -> None:
     if "status" in changes and changes["status"] not in STATUSES:
         raise ValueError(f"审核状态只能是：{'、'.join(STATUSES)}")
@@ -482,6 +664,8 @@ def _validate(changes: dict) -> None:
         changes["due_date"] = date.fromisoformat(str(changes["due_date"]))
     if "note" in changes and changes["note"] is None:
         changes["note"] = ""
+    if len(changes.get("note") or "") > TEXT_MAX:
+        raise ValueError(f"审核说明不能超过 {TEXT_MAX} 个字符")
 
 
 def _conflict(theirs: Review | None, finding_id: str) -> StoreConflict:
@@ -491,6 +675,14 @@ def _conflict(theirs: Review | None, finding_id: str) -> StoreConflict:
     return StoreConflict(
         f"{theirs.updated_by} 已于 {when} 修改了这条审核（状态：{theirs.status}，整改：{theirs.rectification}，"
         f"说明：{theirs.note or '无'}）。您的修改尚未保存，请刷新后确认是否仍要修改。", theirs.__dict__)
+
+
+def _csv_cell(v):
+    """A cell Excel or LibreOffice would read as a formula (= + - @, also after leading blanks, or a tab or
+    carriage return first) gets a leading apostrophe (OWASP CSV injection)."""
+    if isinstance(v, str) and (v.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@") or v[:1] in ("\t", "\r")):
+        return "'" + v
+    return v
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -504,15 +696,6 @@ def _json_default(v):
     if isinstance(v, pd.Timestamp):
         return v.isoformat()
     raise TypeError(type(v))
-
-
-def _parse_dates(rec: dict, fields) -> dict:
-    rec = dict(rec)
-    for f in fields:
-        v = rec.get(f)
-        if isinstance(v, str):
-            rec[f] = date.fromisoformat(v) if f == "due_date" else datetime.fromisoformat(v)
-    return rec
 
 
 def _aware(dt: datetime) -> datetime:
