@@ -324,3 +324,14 @@ def test_a_newline_in_a_file_name_cannot_fake_a_line(tmp_path):
     with pytest.raises(govaudit.ReadError) as e:
         govaudit.load(root / name)
     assert "\n" not in str(e.value) and e.value.path == str(root / name)
+
+
+def test_the_workbench_lists_what_was_not_read(tmp_path):
+    from govaudit.ui.workbench import Workbench
+    root = tmp_path / "in"
+    expected = _odd_folder(root)
+    bench = Workbench(root, f"sqlite:///{tmp_path / 'reviews.db'}")
+    shown = bench.unreadable.value
+    assert f"{len(expected)} 份文件无法读取" in shown
+    for name, said in expected.items():
+        assert f"无法读取 {root / name}：" in shown and said in shown, name
