@@ -230,3 +230,15 @@ def test_two_files_of_one_report_are_two_documents(tmp_path):
     assert len(set(ids)) == 2 and ids[1] == f"{ids[0]}（b.txt）"
     assert list(zip(f["report"], f["rule"])) == [(ids[1], "T4-TOTAL"), (ids[1], "M-CHANGED")]   # b's own finding
     assert f["id"].is_unique
+
+
+def test_a_damaged_byte_is_a_reading_problem_shown_to_the_inspector(tmp_path):
+    data = bytearray(sample(QUFU).read_bytes())
+    offset = data.index("依法依规答复率".encode()) + 1
+    data[offset] ^= 0x40                                   # inside a multi-byte character: not UTF-8 any more
+    p = tmp_path / "damaged.txt"
+    p.write_bytes(bytes(data))
+    f = govaudit.check(govaudit.load(p))
+    unreadable = f[f["category"] == "parse"]
+    assert len(unreadable) >= 1 and all("不是有效的 UTF-8 编码" in m for m in unreadable["message"])
+    assert not (f["severity"] == "error").any()

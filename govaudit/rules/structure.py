@@ -9,7 +9,7 @@ from ._util import row
 from .registry import rule
 
 _PARSE_CODES = {"ambiguous-digits", "no-values", "orphan-values", "stray-number", "not-a-number",
-                "reading-disagree"}
+                "reading-disagree", "bad-bytes"}
 
 
 @rule("S-TEMPLATE-VERSION", severity="error", category="structure", title="报告应使用与年度相符的模板",
