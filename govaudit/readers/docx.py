@@ -5,12 +5,23 @@ it starts: horizontal spans (gridSpan) and vertical merges (vMerge) become colsp
 rowspan, exactly as an HTML table, so a merged "三、本年度办理结果" label does not repeat.
 A table that holds other tables is layout and is walked into. Deleted text of tracked
 changes, bookmarks and images are ignored.
+
+Limits: a Word file is checked from its zip directory before anything is unpacked or parsed, and
+refused with a ReadError naming the limit (a 300 KB "zip bomb" would otherwise expand to 200 MB of XML
+and 4.5 GB of memory). Python's zipfile never returns more than a member's declared size (a member
+that inflates past it fails its CRC check), so the declared sizes bound what python-docx unpacks.
+A .doc/.wps is checked the same way before LibreOffice sees it (LibreOffice opens a zip under any
+name), and LibreOffice runs with a time limit and a cap on its address space.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import stat
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from ..document import Cell, Document, Paragraph, Table
@@ -20,12 +31,22 @@ from ._common import require_file, sha256
 SUFFIXES = (".docx", ".doc", ".wps")
 CONVERT_TIMEOUT = 120      # s; LibreOffice on a long report with images
 
+MB = 1024 * 1024
+MAX_FILE_BYTES = 100 * MB       # the .docx/.doc/.wps file itself
+MAX_UNPACKED_BYTES = 128 * MB   # all zip members together, uncompressed (images included)
+MAX_XML_BYTES = 16 * MB         # all XML parts together, uncompressed: parsed, XML takes up to ~25x its size
+MAX_MEMBERS = 10_000            # parts in the zip (a real report has 15-100)
+MAX_DIRECTORY_BYTES = 2 * MB    # the zip's central directory, checked before zipfile reads it
+CONVERT_MEMORY = 2048 * MB      # address space LibreOffice may use (a real report needs ~250 MB resident)
+
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def read(path: Path) -> Document:
+    _check_file_size(path)
     data = require_file(path)
     if path.suffix.lower() in (".doc", ".wps"):
+        check_zip(path, path)      # a .docx (or .odt) renamed: LibreOffice would unpack it unchecked
         with tempfile.TemporaryDirectory(prefix="govaudit-") as tmp:
             converted = _convert(path, Path(tmp))
             doc = _read_docx(path, converted)
@@ -35,19 +56,92 @@ def read(path: Path) -> Document:
     return doc
 
 
+def _mb(n: int) -> str:
+    """A size as people read it: 310 KB, 16 MB, 205.3 MB, 4.2 GB."""
+    if n < MB:
+        return f"{max(1, round(n / 1024))} KB"
+    value, unit = (n / MB, "MB") if n < 1024 * MB else (n / 1024 / MB, "GB")
+    return f"{value:,.1f}".removesuffix(".0") + f" {unit}"
+
+
+def _check_file_size(path: Path) -> None:
+    try:
+        st = path.stat()
+    except OSError:
+        return                                 # require_file says why it cannot be read
+    if stat.S_ISREG(st.st_mode) and st.st_size > MAX_FILE_BYTES:
+        raise ReadError(path, f"文件大小 {_mb(st.st_size)}，超过 Word 文件的上限 {_mb(MAX_FILE_BYTES)}，未读取")
+
+
+def check_zip(path: Path, zip_path: Path) -> None:
+    """Refuse a Word file whose zip would unpack past the limits, before anything is unpacked.
+
+    ``path`` is the file named in the message; ``zip_path`` the zip checked (a converted .doc's output).
+    A file that is not a zip at all is left to the reader's own error.
+    """
+    try:
+        with open(zip_path, "rb") as f:
+            end = zipfile._EndRecData(f) if hasattr(zipfile, "_EndRecData") else None
+    except Exception:  # zipfile's own reading of the end record; what it cannot read, ZipFile refuses below
+        end = None
+    if end and end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
+        raise ReadError(path, f"Word 文件的部件目录有 {_mb(end[zipfile._ECD_SIZE])}，超过上限 "
+                              f"{_mb(MAX_DIRECTORY_BYTES)}（部件过多），未读取")
+    try:
+        with zipfile.ZipFile(zip_path) as z:
+            members = z.infolist()
+    except Exception:  # not a zip, or a broken one (NotImplementedError for a garbled version field):
+        return         # python-docx fails on it the same way, and the reader says so
+    if len(members) > MAX_MEMBERS:
+        raise ReadError(path, f"Word 文件包含 {len(members):,} 个部件，超过上限 {MAX_MEMBERS:,}，未读取")
+    unpacked = sum(m.file_size for m in members)
+    xml = sum(m.file_size for m in members if m.filename.lower().endswith((".xml", ".rels")))
+    if xml > MAX_XML_BYTES:
+        raise ReadError(path, f"Word 文件中的 XML 解压后共 {_mb(xml)}，超过上限 {_mb(MAX_XML_BYTES)}"
+                              f"（压缩包只有 {_mb(zip_path.stat().st_size)}，可能是“压缩炸弹”），未读取")
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ReadError(path, f"Word 文件解压后共 {_mb(unpacked)}，超过上限 {_mb(MAX_UNPACKED_BYTES)}"
+                              f"（压缩包只有 {_mb(zip_path.stat().st_size)}，可能是“压缩炸弹”），未读取")
+
+
+def _end_group(proc: subprocess.Popen) -> None:
+    """Kill the converter's process group (the launcher and soffice.bin) and reap the launcher.
+
+    Only called before the launcher is reaped: until then its pid, the group's id, cannot be reused.
+    """
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.communicate()
+
+
 def _convert(path: Path, outdir: Path) -> Path:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise ReadError(path, f"读取 {path.suffix} 文件需要 LibreOffice（Debian：apt-get install libreoffice-writer-nogui），"
                               "或先在 Word/WPS 中另存为 .docx")
-    # a private profile: a second LibreOffice (or the user's) must not block this one
+    # a private profile: a second LibreOffice (or the user's) must not block this one. Its own session,
+    # so that a timeout ends soffice.bin too (soffice is a launcher whose child does the work); an
+    # absolute path, so that a file named "-x.doc" is never read as an option. The memory cap is set by
+    # the shell's ulimit, not a preexec_fn (unsafe in a process that runs threads, such as tabula's JVM).
     profile = (outdir / "profile").as_uri()
+    proc = subprocess.Popen(["/bin/sh", "-c", f'ulimit -v {CONVERT_MEMORY // 1024} && exec "$@"', "soffice",
+                             soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx",
+                             "--outdir", str(outdir), str(path.absolute())],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
     try:
-        subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx",
-                        "--outdir", str(outdir), str(path)],
-                       check=True, capture_output=True, timeout=CONVERT_TIMEOUT)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
-        raise ReadError(path, f"LibreOffice 无法转换该文件（{type(e).__name__}）") from e
+        proc.communicate(timeout=CONVERT_TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        _end_group(proc)
+        raise ReadError(path, f"LibreOffice 在 {CONVERT_TIMEOUT} 秒内没有转换完该文件，未读取") from e
+    except BaseException:           # interrupted: soffice.bin must not outlive us
+        _end_group(proc)
+        raise
+    if proc.returncode != 0:
+        raise ReadError(path, f"LibreOffice 无法转换该文件（退出码 {proc.returncode}；文件可能已损坏，"
+                              f"或转换超出 {_mb(CONVERT_MEMORY)} 内存上限）")
     out = outdir / (path.stem + ".docx")
     if not out.exists():
         raise ReadError(path, "LibreOffice 没有生成 .docx（文件可能已损坏）")
@@ -56,6 +150,7 @@ def _convert(path: Path, outdir: Path) -> Path:
 
 def _read_docx(path: Path, docx_path: Path) -> Document:
     import docx
+    check_zip(path, docx_path)
     try:
         body = docx.Document(str(docx_path)).element.body
     except Exception as e:  # not a zip, no word/document.xml, broken XML
@@ -77,8 +172,8 @@ class _Walker:
                 self.paragraph(el)
             elif el.tag == _W + "tbl":
                 if any(True for _ in el.iter(_W + "tc") if _nested_table(_)):
-                    for tc in el.iter(_W + "tc"):
-                        if tc.getparent().getparent() is el:
+                    for row in el.iterchildren():    # the table's own cells only: each level is walked once
+                        for tc in row.iterchildren(_W + "tc"):
                             self.walk(tc)
                 else:
                     self.table(el)
