@@ -5,8 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8866
 # Debian packages the tests use: LibreOffice (.doc/.wps, PDFs made from Word), poppler (pdftoppm),
-# PostgreSQL (the store suite runs on a real server), Chromium + CJK fonts (browser tests, 通报 chart).
-APT_TEST := libreoffice-writer-nogui poppler-utils postgresql chromium fonts-noto-cjk
+# PostgreSQL (the store suite runs on a real server), Chromium + CJK fonts (browser tests, 通报 chart),
+# qpdf (an encrypted PDF for the reader test).
+APT_TEST := libreoffice-writer-nogui poppler-utils postgresql chromium fonts-noto-cjk qpdf
 
 .PHONY: app test bench deps-test deps-app apt-test clean
 
