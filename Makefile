@@ -8,8 +8,10 @@ PORT   ?= 8866
 # PostgreSQL (the store suite runs on a real server), Chromium + CJK fonts (browser tests, 通报 chart),
 # qpdf (an encrypted PDF for the reader test).
 APT_TEST := libreoffice-writer-nogui poppler-utils postgresql chromium fonts-noto-cjk qpdf
+# `make fuzz`: examples per reader (text, HTML, DOCX); `make test` runs 2,000 of them
+FUZZ_EXAMPLES ?= 20000
 
-.PHONY: app test bench deps-test deps-app apt-test clean
+.PHONY: app test fuzz bench deps-test deps-app apt-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +39,9 @@ app: $(VENV)/.app
 
 test: apt-test $(VENV)/.test
 	$(BIN)/python -m pytest
+
+fuzz: $(VENV)/.test
+	GOVAUDIT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 bench: apt-test $(VENV)/.test
 	$(BIN)/python benchmarks/run.py
