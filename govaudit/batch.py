@@ -344,12 +344,13 @@ def _work(path: Path, cache_dir: str | None = None, plan: Plan | None = None):
     except ReadError as e:
         return _error(path, e.reason)
     except MemoryError:
-        return _error(path, NO_MEMORY)
+        pass                                 # reported below, once the traceback's objects are freed
     except OSError as e:
         return _error(path, os_reason(e))
     except Exception as e:                   # a reader, parser or rule bug: say which file, go on
         log.exception("reading or checking %r failed", str(path))
         return _error(path, f"读取或审核时出错（{type(e).__name__}: {e}）")
+    return _error(path, NO_MEMORY)
 
 
 def _load_and_check(path: Path, cache_dir: str | None, plan: Plan | None):

@@ -146,6 +146,9 @@ def detect_template(active_text: str, year: int | None) -> tuple[str, str]:
 
 # --- binding rows to values -----------------------------------------------------
 
+_LARGEST = 2 ** 53       # no count or amount in these tables comes near; beyond it a frame (Int64, float) cannot hold it
+
+
 class _Reader:
     """Reads one table region; collects values, provenance and warnings."""
 
@@ -204,6 +207,10 @@ class _Reader:
             except ValueError:
                 self.warn("not-a-number", f"{self.name}“{label}”行“{T.column_label(self.table_key, col)}”列"
                           f"的“{tok.raw}”不是数字，未取值", key, col, tok.source, tok.raw)
+                value = None
+            if value is not None and abs(value) >= _LARGEST:
+                self.warn("not-a-number", f"{self.name}“{label}”行“{T.column_label(self.table_key, col)}”列"
+                          f"的“{tok.raw[:24]}”位数过多，不是可信的数值，未取值", key, col, tok.source, tok.raw)
                 value = None
             out[col] = value
             self.provenance[(self.table_key, key, col)] = {**tok.source, "raw": tok.raw, "how": how,

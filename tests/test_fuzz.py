@@ -3,8 +3,7 @@ reports and raw bytes. Reading and parsing may only raise govaudit's own errors 
 subclasses, ReadError above all), and no file may take more than MEMORY_LIMIT_MIB of memory while it is read.
 
 The readers and the parser are called directly, not through ``govaudit.load``: load turns any exception
-into a ReadError so that one bad file cannot end a batch, and the fuzzer must see past that net. One known
-parser bug is tolerated by its exact place (see ``known_int64_overflow``) and tracked by an xfail test.
+into a ReadError so that one bad file cannot end a batch, and the fuzzer must see past that net.
 
 ``make test`` runs FUZZ_EXAMPLES examples per reader (2,000 by default); ``make fuzz`` runs many more
 (``GOVAUDIT_FUZZ_EXAMPLES``). A failure prints the smallest input hypothesis found and a
@@ -85,16 +84,6 @@ def workdir():
         yield Path(d)
 
 
-def known_int64_overflow(e: BaseException) -> bool:
-    """The one known escape, tolerated so that the fuzzer keeps feeding long digit runs to the parser:
-    a cell value past 2**63 (a run of 19+ digits that no split explains) overflows pandas Int64 in
-    parse._frame. test_known_overflow_of_a_count_past_int64 tracks it; drop this when it is fixed."""
-    import traceback
-    ours = [f for f in traceback.extract_tb(e.__traceback__) if "/govaudit/" in f.filename.replace("\\", "/")]
-    inner = ours[-2:]                        # _frame and the comprehension in it that builds the columns
-    return any(f.name == "_frame" for f in inner) and all(f.filename.endswith("parse.py") for f in inner)
-
-
 def read_and_parse(path: Path, data: bytes) -> None:
     """Only govaudit's own errors may escape; memory stays bounded."""
     path.write_bytes(data)
@@ -105,10 +94,6 @@ def read_and_parse(path: Path, data: bytes) -> None:
             event("parsed, with tables" if report.meta["tables_found"] else "parsed, no table")
         except GovauditError as e:
             event(f"{type(e).__name__}: {getattr(e, 'reason', str(e))[:12]}")
-        except (OverflowError, TypeError) as e:
-            if not known_int64_overflow(e):
-                raise
-            event("known bug: a count past int64 (parse._frame)")
     assert memory.mib < MEMORY_LIMIT_MIB, f"reading took {memory.mib:.0f} MiB more memory"
 
 
@@ -414,11 +399,12 @@ def test_fuzz_docx_reader(workdir, data):
     read_and_parse(workdir / "report.docx", data)
 
 
-@pytest.mark.xfail(raises=(OverflowError, TypeError), reason="parse._frame: a count past 2**63 in 表三/表四 overflows pandas "
-                                               "Int64 instead of becoming NA with a warning (found by the DOCX fuzzer)")
-def test_known_overflow_of_a_count_past_int64(workdir):
+def test_a_count_past_any_frame_is_na_with_a_warning(workdir):
+    """Found by the DOCX fuzzer: a cell of 20 digits once overflowed pandas Int64 in parse._frame."""
     text = (SAMPLES / "qufu-shizhuang-street-2024.txt").read_text(encoding="utf-8")
     at = text.index("\t0", text.index("四、政府信息公开行政复议"))
     path = workdir / "overflow.txt"
     path.write_text(text[:at] + "\t99999999999999999999" + text[at + 2:], encoding="utf-8")
-    read_and_parse(path, path.read_bytes())
+    report = parse(readers.read(path))
+    assert int(report.appeals.isna().sum().sum()) == 1                    # that cell, and only it, is NA
+    assert [w["quote"] for w in report.warnings if "位数过多" in w["message"]] == ["99999999999999999999"]
