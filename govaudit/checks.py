@@ -55,7 +55,7 @@ def run_rules(reports: list[Report], prior: list[Report], rules, settings: dict,
         done = (checked or {}).get(id(report))          # its report-scope findings, computed in a worker
         if done and done[0].report != report.id:
             done = None                                  # renamed since (Corpus.distinct_ids): ids to recompute
-        todo = [r for r in rules if _applies(r, report, last, len(reports))
+        todo = [r for r in rules if _applies(r, report, last)
                 and not (done is not None and r.scope == "report")]
         findings.extend(done or ())
         if not todo:
@@ -94,14 +94,12 @@ def _last_year_pairs(reports: list[Report]):
     return last
 
 
-def _applies(rule, report: Report, last: Report | None = None, corpus_size: int = 1) -> bool:
+def _applies(rule, report: Report, last: Report | None = None) -> bool:
     if report.meta.get("not_text") and rule.needs_text:
         return False        # nothing was read: a missing section or table would not be true
     if rule.scope == "cross-year":
         return last is not None
-    if rule.scope == "corpus":
-        return corpus_size >= 1
-    return True
+    return True             # corpus rules too: a report checked alone may still speak as "我县"
 
 
 def _wanted(rule_id, select, skip) -> bool:

@@ -44,6 +44,7 @@ def unit_type(agency: str | None) -> str:
         return "unclear"
     return "department" if _DEPARTMENT.search(agency) else "unclear"
 
+
 REQUEST_RESULT_ROWS = tuple(r.key for r in T.ALL_REQUEST_ROWS
                             if r.key not in ("new_received", "carried_over", "total_processed", "carried_forward"))
 APPLICANT_COLUMNS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org")
