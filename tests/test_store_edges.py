@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from conftest import ROOT
 from govaudit import store
-from govaudit.errors import StoreError
 
 
 def _cli(*args):

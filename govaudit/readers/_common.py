@@ -164,3 +164,25 @@ def _plausible_chinese(text: str) -> bool:
     rare = sum(1 for ch in text if "\u3400" <= ch <= "\u4dbf" or 0xE000 <= ord(ch) <= 0xF8FF
                or 0x20000 <= ord(ch) or (ord(ch) < 32 and ch not in "\n\r\t"))
     return cjk > 0 and rare <= max(2, cjk // 50)
+
+
+def size_text(n: int) -> str:
+    """A size as people read it: 310 KB, 16 MB, 205.3 MB, 4.2 GB."""
+    mb = 1024 * 1024
+    if n < mb:
+        return f"{max(1, round(n / 1024))} KB"
+    value, unit = (n / mb, "MB") if n < 1024 * mb else (n / 1024 / mb, "GB")
+    return f"{value:,.1f}".removesuffix(".0") + f" {unit}"
+
+
+def check_file_size(path, limit: int, kind: str) -> None:
+    """Refuse a regular file over ``limit`` bytes before reading it (``kind``: "Word 文件", "网页文件")."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return                                 # require_file says why it cannot be read
+    if stat.S_ISREG(st.st_mode) and st.st_size > limit:
+        size = size_text(st.st_size)
+        if size == size_text(limit):           # "10 MB 超过上限 10 MB" would read as no excess at all
+            size = f"{st.st_size:,} 字节"
+        raise ReadError(path, f"{kind}大小 {size}，超过上限 {size_text(limit)}，未读取")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import tempfile
 import zipfile
@@ -26,7 +25,7 @@ from pathlib import Path
 
 from ..document import Cell, Document, Paragraph, Table
 from ..errors import ReadError
-from ._common import require_file, sha256
+from ._common import check_file_size, require_file, sha256, size_text
 
 SUFFIXES = (".docx", ".doc", ".wps")
 CONVERT_TIMEOUT = 120      # s; LibreOffice on a long report with images
@@ -43,7 +42,7 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def read(path: Path) -> Document:
-    _check_file_size(path)
+    check_file_size(path, MAX_FILE_BYTES, "Word 文件")
     data = require_file(path)
     if path.suffix.lower() in (".doc", ".wps"):
         check_zip(path, path)      # a .docx (or .odt) renamed: LibreOffice would unpack it unchecked
@@ -54,23 +53,6 @@ def read(path: Path) -> Document:
         doc = _read_docx(path, path)
     doc.sha256 = sha256(data)
     return doc
-
-
-def _mb(n: int) -> str:
-    """A size as people read it: 310 KB, 16 MB, 205.3 MB, 4.2 GB."""
-    if n < MB:
-        return f"{max(1, round(n / 1024))} KB"
-    value, unit = (n / MB, "MB") if n < 1024 * MB else (n / 1024 / MB, "GB")
-    return f"{value:,.1f}".removesuffix(".0") + f" {unit}"
-
-
-def _check_file_size(path: Path) -> None:
-    try:
-        st = path.stat()
-    except OSError:
-        return                                 # require_file says why it cannot be read
-    if stat.S_ISREG(st.st_mode) and st.st_size > MAX_FILE_BYTES:
-        raise ReadError(path, f"文件大小 {_mb(st.st_size)}，超过 Word 文件的上限 {_mb(MAX_FILE_BYTES)}，未读取")
 
 
 def check_zip(path: Path, zip_path: Path) -> None:
@@ -85,8 +67,8 @@ def check_zip(path: Path, zip_path: Path) -> None:
     except Exception:  # zipfile's own reading of the end record; what it cannot read, ZipFile refuses below
         end = None
     if end and end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
-        raise ReadError(path, f"Word 文件的部件目录有 {_mb(end[zipfile._ECD_SIZE])}，超过上限 "
-                              f"{_mb(MAX_DIRECTORY_BYTES)}（部件过多），未读取")
+        raise ReadError(path, f"Word 文件的部件目录有 {size_text(end[zipfile._ECD_SIZE])}，超过上限 "
+                              f"{size_text(MAX_DIRECTORY_BYTES)}（部件过多），未读取")
     try:
         with zipfile.ZipFile(zip_path) as z:
             members = z.infolist()
@@ -97,11 +79,11 @@ def check_zip(path: Path, zip_path: Path) -> None:
     unpacked = sum(m.file_size for m in members)
     xml = sum(m.file_size for m in members if m.filename.lower().endswith((".xml", ".rels")))
     if xml > MAX_XML_BYTES:
-        raise ReadError(path, f"Word 文件中的 XML 解压后共 {_mb(xml)}，超过上限 {_mb(MAX_XML_BYTES)}"
-                              f"（压缩包只有 {_mb(zip_path.stat().st_size)}，可能是“压缩炸弹”），未读取")
+        raise ReadError(path, f"Word 文件中的 XML 解压后共 {size_text(xml)}，超过上限 {size_text(MAX_XML_BYTES)}"
+                              f"（压缩包只有 {size_text(zip_path.stat().st_size)}，可能是“压缩炸弹”），未读取")
     if unpacked > MAX_UNPACKED_BYTES:
-        raise ReadError(path, f"Word 文件解压后共 {_mb(unpacked)}，超过上限 {_mb(MAX_UNPACKED_BYTES)}"
-                              f"（压缩包只有 {_mb(zip_path.stat().st_size)}，可能是“压缩炸弹”），未读取")
+        raise ReadError(path, f"Word 文件解压后共 {size_text(unpacked)}，超过上限 {size_text(MAX_UNPACKED_BYTES)}"
+                              f"（压缩包只有 {size_text(zip_path.stat().st_size)}，可能是“压缩炸弹”），未读取")
 
 
 def _end_group(proc: subprocess.Popen) -> None:
@@ -141,7 +123,7 @@ def _convert(path: Path, outdir: Path) -> Path:
         raise
     if proc.returncode != 0:
         raise ReadError(path, f"LibreOffice 无法转换该文件（退出码 {proc.returncode}；文件可能已损坏，"
-                              f"或转换超出 {_mb(CONVERT_MEMORY)} 内存上限）")
+                              f"或转换超出 {size_text(CONVERT_MEMORY)} 内存上限）")
     out = outdir / (path.stem + ".docx")
     if not out.exists():
         raise ReadError(path, "LibreOffice 没有生成 .docx（文件可能已损坏）")

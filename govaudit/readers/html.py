@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import stat
 from pathlib import Path
 
 import lxml.html
@@ -16,7 +15,7 @@ from lxml import etree
 
 from ..document import Cell, Document, Paragraph, Table
 from ..errors import ReadError
-from ._common import decode, require_file, sha256
+from ._common import check_file_size, decode, require_file, sha256
 
 SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 MAX_DEPTH = 256            # levels of tags; libxml2's HTML parser keeps nothing deeper
@@ -35,7 +34,7 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?\s*([\w-]+)""", re.I)
 
 
 def read(path: Path) -> Document:
-    _check_file_size(path)
+    check_file_size(path, MAX_FILE_BYTES, "网页文件")
     data = require_file(path)
     text = _decode_html(path, data)
     if _count(_START_TAG.finditer(text)) > MAX_ELEMENTS:      # before the tree is built: it costs ~270 B a tag
@@ -58,15 +57,6 @@ def read(path: Path) -> Document:
 
 def _count(items) -> int:
     return sum(1 for _ in itertools.islice(items, MAX_ELEMENTS + 1))
-
-
-def _check_file_size(path: Path) -> None:
-    try:
-        st = path.stat()
-    except OSError:
-        return                                 # require_file says why it cannot be read
-    if stat.S_ISREG(st.st_mode) and st.st_size > MAX_FILE_BYTES:
-        raise ReadError(path, f"网页文件大小 {st.st_size / MB:,.1f} MB，超过上限 {MAX_FILE_BYTES // MB} MB，未读取")
 
 
 def _check_limits(path: Path, log) -> None:

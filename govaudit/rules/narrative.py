@@ -182,11 +182,11 @@ def n_t4_counts(ctx):
     text = _narrative(ctx)
     review = r.value("appeals", "review", "total")
     suits = total(r.value("appeals", k, "total") for k in ("suit_direct", "suit_after_review"))
-    for patterns, table, row, name in ((_REVIEW, review, "review", "行政复议"), (_SUIT, suits, "suit_direct", "行政诉讼")):
+    for patterns, table, key, name in ((_REVIEW, review, "review", "行政复议"), (_SUIT, suits, "suit_direct", "行政诉讼")):
         said, sentence = _first(patterns, text)
         if said is None or table is None or said == table:
             continue
-        yield ctx.find("N-T4-COUNTS", f"正文称{name}{said}件，表四为{fmt(table)}件", table="appeals", row=row,
+        yield ctx.find("N-T4-COUNTS", f"正文称{name}{said}件，表四为{fmt(table)}件", table="appeals", row=key,
                        column="total", expected=said, actual=table, evidence=f"原文：“{sentence[:80]}”")
 
 
