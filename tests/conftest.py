@@ -7,9 +7,8 @@ from pgserver import running_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
-SHARED = ROOT.parent / "shared"
-REAL = SHARED / "real"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REAL = FIXTURES / "real"            # the real reports of ../shared/real, bundled (pingtan-units/ flattened in)
 
 
 def sample(name: str) -> Path:
@@ -19,7 +18,7 @@ def sample(name: str) -> Path:
 @pytest.fixture(scope="session")
 def real():
     if not REAL.is_dir():
-        pytest.skip("../shared/real is not beside this checkout")
+        pytest.skip("tests/fixtures/real is missing")
     return REAL
 
 
