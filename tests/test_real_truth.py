@@ -13,9 +13,7 @@ from __future__ import annotations
 import pytest
 
 import govaudit
-from conftest import FIXTURES, SAMPLES
-
-REAL = FIXTURES / "real"
+from conftest import REAL, SAMPLES
 
 ERRORS = {
     'hongze-district-2023.pdf': {
