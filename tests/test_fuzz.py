@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLES
+from wordmaker import CONTENT_TYPES, PACKAGE_RELS, W
 from govaudit import readers
 from govaudit.errors import GovauditError
 from govaudit.parse import parse
@@ -235,21 +236,6 @@ def html_file(draw) -> bytes:
 
 # --- Word -----------------------------------------------------------------------------------
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/word/document.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-    '</Types>')
-PACKAGE_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Target="word/document.xml" '
-    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
-    '</Relationships>')
 
 
 def _xml_text(s: str) -> str:

@@ -19,23 +19,8 @@ import pytest
 import govaudit
 from conftest import FIXTURES, SAMPLES
 from govaudit.readers import docx as docx_reader
+from wordmaker import CONTENT_TYPES, PACKAGE_RELS, W
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Default Extension="png" ContentType="image/png"/>'
-    '<Override PartName="/word/document.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-    '</Types>')
-PACKAGE_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Target="word/document.xml" '
-    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
-    '</Relationships>')
 IMAGE_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
