@@ -166,11 +166,12 @@ def _table(df: pd.DataFrame) -> str:
         if unreadable.any():            # reading problems: listed once per report, apart from its findings
             lines.append(f"  无法读取 {int(unreadable.sum())} 处（未取值，请对照原文）：")
             lines += [f"    - {f.message}" for f in group[unreadable].itertuples()]
+    unreadable = int(df["category"].eq("parse").sum())
     findings = df[df["category"].ne("parse")]
     counts = findings["severity"].value_counts()
     lines.append("\n合计：" + "，".join(f"{names[s]} {counts.get(s, 0)} 条" for s in ("error", "warning", "info"))
                  + f"（涉及 {findings['problem'].nunique() if 'problem' in findings else len(findings)} 个问题）"
-                 + (f"；无法读取 {int((df['category'] == 'parse').sum())} 处" if (df["category"] == "parse").any() else ""))
+                 + (f"；无法读取 {unreadable} 处" if unreadable else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
@@ -83,7 +83,6 @@ def group_problems(findings: list[Finding]) -> list[Finding]:
     (a wrong （七）总计 breaks 收办平衡 and 明细合计 in several columns: one problem, several symptoms).
     Reading problems and findings about a section or the whole report stand alone. The problem id is stable
     like a finding id (agency, year, table, row)."""
-    from dataclasses import replace
     out = []
     for f in findings:
         if f.table and f.row and f.category != "parse":

@@ -59,6 +59,13 @@ _NONE_APPEAL = re.compile(r"(?:未发生|没有发生|未收到|无)[^。；;，
                           r"(?![^。；;，,]{0,6}(?:被纠|纠错|败诉|被撤销))")
 
 
+def _said_new(ctx) -> tuple[int | None, str | None]:
+    """The first count of this year's new applications in the text, and its sentence (once per report)."""
+    if "said-new" not in ctx.memo:
+        ctx.memo["said-new"] = _first(_NEW, _narrative(ctx), exclude=_NOT_THE_YEARS_COUNT)
+    return ctx.memo["said-new"]
+
+
 def _req_total(r, key):
     return r.value("requests", key, "total")
 
@@ -72,7 +79,7 @@ def n_none_req(ctx):
     if not new:
         return
     text = _narrative(ctx)
-    if _first(_NEW, text, exclude=_NOT_THE_YEARS_COUNT)[0]:
+    if _said_new(ctx)[0]:
         return            # the text itself counts this year's applications: a "none" elsewhere is about something else
     for s in _sentences(text):
         m = _NONE_REQ.search(s)
@@ -90,7 +97,7 @@ def n_t3_new(ctx):
     自然人 column and the sum of its five 法人或其他组织 columns. A warning: which quantity a sentence counts is a reading."""
     r = ctx.report
     table = _req_total(r, "new_received")
-    said, sentence = _first(_NEW, _narrative(ctx), exclude=_NOT_THE_YEARS_COUNT)
+    said, sentence = _said_new(ctx)
     if said is None:
         return
     carried = _req_total(r, "carried_over")
