@@ -76,3 +76,11 @@ def watch_failures(page) -> list[str]:
     page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
     page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} HTTP {r.status}"))
     return failed
+
+
+def open_workbench(page, url: str):
+    """Open the workbench and wait until its worklist shows rows."""
+    page.goto(url)
+    page.get_by_text("审核工作台").first.wait_for(timeout=90_000)
+    page.locator("table.dataTable tbody tr").first.wait_for(timeout=60_000)
+    return page

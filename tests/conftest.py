@@ -51,3 +51,26 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'reviews.db'}"
     return request.getfixturevalue("pg_database")
+
+
+# --- Debian's headless Chromium, driven by Playwright (never a downloaded browser) -------------
+
+@pytest.fixture(scope="module")
+def browser():
+    from browser import CHROMIUM, CHROMIUM_ARGS
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that refuses every outside request (``page.blocked`` lists them)."""
+    from browser import offline
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.blocked = offline(pg)
+    yield pg
+    context.close()

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, offline, running_app
+from browser import CHROMIUM, offline, open_workbench, running_app
 from conftest import ROOT, SAMPLES
 from govaudit import store
 
 if not Path(CHROMIUM).exists():
     pytest.fail("Debian chromium is missing (make test installs it)", pytrace=False)
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 XSS = '<img src=x onerror="window.__xss=1">'
 
@@ -35,30 +35,6 @@ def app(workspace):
     data, db, base = workspace
     with running_app(data, db, log=base / "workbench.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    pg = context.new_page()
-    pg.blocked = offline(pg)
-    yield pg
-    context.close()
-
-
-def open_workbench(page, url: str):
-    page.goto(url)
-    page.get_by_text("审核工作台").first.wait_for(timeout=90_000)
-    page.locator("table.dataTable tbody tr").first.wait_for(timeout=60_000)
-    return page
 
 
 def row(page, text: str):

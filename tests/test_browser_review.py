@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, offline, running_app
+from browser import CHROMIUM, open_workbench, running_app
 from conftest import FIXTURES, SAMPLES
 from govaudit import store
 
 if not Path(CHROMIUM).exists():
     pytest.fail("Debian chromium is missing (make test installs it)", pytrace=False)
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 # 君山片区管理局 2020: （七）总计 printed all 0 while 新收 is 1/1/2 -> T3-BALANCE and T3-RESULT-TOTAL in three columns
 JUNSHAN_2020 = "ptzhsyqjsp-2020.txt"
@@ -36,27 +36,13 @@ def app(workspace):
         yield url
 
 
-@pytest.fixture
-def page():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        offline(pg)
-        yield pg
-        browser.close()
-
-
-def open_workbench(page, url):
-    page.goto(url)
-    page.get_by_text("审核工作台").first.wait_for(timeout=90_000)
-    rows = page.locator("table.dataTable tbody tr")
-    rows.first.wait_for(timeout=60_000)
-    return rows
+def worklist(page, url):
+    return open_workbench(page, url).locator("table.dataTable tbody tr")
 
 
 def test_six_symptoms_are_one_problem_reviewed_once(app, page, workspace):
     _, db, _ = workspace
-    rows = open_workbench(page, app)
+    rows = worklist(page, app)
     balance = rows.filter(has_text="T3-BALANCE")
     assert balance.count() == 1 and "6" in balance.first.inner_text()          # one row, six symptoms
     assert rows.filter(has_text="T3-RESULT-TOTAL").count() == 0
@@ -76,7 +62,7 @@ def test_six_symptoms_are_one_problem_reviewed_once(app, page, workspace):
 
 def test_leaving_a_finding_saves_its_note(app, page, workspace):
     _, db, _ = workspace
-    rows = open_workbench(page, app)
+    rows = worklist(page, app)
     rows.first.click()
     page.get_by_text("第 1 /").first.wait_for(timeout=30_000)
     page.get_by_placeholder("审核意见").fill("已电话核实，单位承认填报有误")
@@ -88,7 +74,7 @@ def test_leaving_a_finding_saves_its_note(app, page, workspace):
 
 
 def test_a_filter_that_hides_the_finding_clears_its_buttons(app, page):
-    rows = open_workbench(page, app)
+    rows = worklist(page, app)
     rows.filter(has_text="T3-BALANCE").first.click()
     page.get_by_role("button", name="确认问题").wait_for(timeout=30_000)
     page.get_by_label("级别", exact=True).first.select_option(label="提示")
