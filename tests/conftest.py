@@ -6,13 +6,13 @@ import pytest
 from pgserver import running_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "data" / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REAL = FIXTURES / "real"            # the real reports of ../shared/real, bundled (pingtan-units/ flattened in)
+SEEDS = FIXTURES / "seeds"          # the five seed reports (links into data/samples, which also holds real demo reports)
+REAL = FIXTURES / "real"            # the real reports of ../shared/real (pingtan-units/ flattened in; those in the demo are links)
 
 
 def sample(name: str) -> Path:
-    return SAMPLES / name
+    return SEEDS / name
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM, offline, open_workbench, running_app
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SEEDS
 from govaudit import store
 
 if not Path(CHROMIUM).exists():
@@ -22,8 +22,8 @@ XSS = '<img src=x onerror="window.__xss=1">'
 def workspace(tmp_path_factory):
     base = tmp_path_factory.mktemp("app")
     data = base / "reports"
-    shutil.copytree(SAMPLES, data)
-    text = (SAMPLES / "qufu-shizhuang-street-2024.txt").read_text(encoding="utf-8")
+    shutil.copytree(SEEDS, data)
+    text = (SEEDS / "qufu-shizhuang-street-2024.txt").read_text(encoding="utf-8")
     text = text.replace("曲阜市时庄街道办事处2024年", f"{XSS}时庄街道办事处2024年", 1)
     text = text.replace("五、存在的主要问题及改进情况", f"五、存在的主要问题及改进情况\n我县{XSS}的工作仍有差距。", 1)
     (data / "xss-2024.txt").write_text(text, encoding="utf-8")

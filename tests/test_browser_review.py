@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM, open_workbench, running_app
-from conftest import FIXTURES, SAMPLES
+from conftest import FIXTURES, SEEDS
 from govaudit import store
 
 if not Path(CHROMIUM).exists():
@@ -25,7 +25,7 @@ def workspace(tmp_path_factory):
     data = base / "reports"
     data.mkdir()
     shutil.copy(FIXTURES / "real" / JUNSHAN_2020, data)
-    shutil.copy(SAMPLES / "jiyuan-tiantan-street-2024.txt", data)
+    shutil.copy(SEEDS / "jiyuan-tiantan-street-2024.txt", data)
     return data, f"sqlite:///{base / 'reviews.db'}", base
 
 

@@ -6,7 +6,7 @@ import re
 import docx
 
 import govaudit
-from conftest import SAMPLES
+from conftest import SEEDS
 from govaudit import store
 from govaudit.cli import main
 
@@ -15,7 +15,7 @@ _UNIT_HEADING = re.compile(r"^（[一二三四五六七八九十]+）(.+)（(\d+
 
 def _reviewed_round(url: str) -> tuple[dict[str, int], str]:
     """Record a check of the samples, confirm all findings but one, add flags; return confirmed counts by unit."""
-    corpus = govaudit.load_many(SAMPLES, progress=False, workers=1)
+    corpus = govaudit.load_many(SEEDS, progress=False, workers=1)
     with store.open(url, user="李四") as db:
         db.record_run(govaudit.check(corpus), list(corpus))
         work = db.worklist()
@@ -54,7 +54,7 @@ def test_bulletin_names_each_unit_with_its_confirmed_problems(db_url, tmp_path):
 
 def test_bulletin_without_confirmed_problems_says_so(tmp_path):
     url = f"sqlite:///{tmp_path / 'reviews.db'}"
-    corpus = govaudit.load_many(SAMPLES, progress=False, workers=1)
+    corpus = govaudit.load_many(SEEDS, progress=False, workers=1)
     with store.open(url) as db:
         db.record_run(govaudit.check(corpus), list(corpus))
     out = tmp_path / "通报.docx"

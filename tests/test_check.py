@@ -2,7 +2,7 @@
 import pytest
 
 import govaudit
-from conftest import SAMPLES, sample
+from conftest import SEEDS, sample
 
 
 def _findings(path):
@@ -16,7 +16,7 @@ def _rules(df, severity=None):
 
 
 def test_samples_real_problems_are_found_at_their_place():
-    f = govaudit.check(govaudit.load_many(SAMPLES, progress=False))
+    f = govaudit.check(govaudit.load_many(SEEDS, progress=False))
     by = {r: set(zip(g["rule"], g["table"], g["row"], g["section"])) for r, g in f.groupby("agency")}
     assert ("N-TEXT-SELF", "", "", "overview") in by["鲁山县琴台街道办事处"]
     assert ("F-LABEL-EDIT", "active", "", "") in by["鲁山县琴台街道办事处"]
@@ -30,7 +30,7 @@ def test_clean_samples_have_no_finding(name):
 
 
 def test_no_sample_has_an_error_finding():
-    f = govaudit.check(govaudit.load_many(SAMPLES, progress=False))
+    f = govaudit.check(govaudit.load_many(SEEDS, progress=False))
     assert f[f["severity"] == "error"].empty
 
 
@@ -250,7 +250,7 @@ def test_excel_problem_list_keeps_text_as_text(tmp_path):
     import openpyxl
 
     from govaudit.export import findings_xlsx
-    f = govaudit.check(govaudit.load_many(SAMPLES, progress=False))
+    f = govaudit.check(govaudit.load_many(SEEDS, progress=False))
     f.loc[0, "message"] = "=HYPERLINK(\"http://x\")"
     out = tmp_path / "问题清单.xlsx"
     findings_xlsx(f, out)

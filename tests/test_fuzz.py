@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLES
+from conftest import SEEDS
 from wordmaker import CONTENT_TYPES, PACKAGE_RELS, W
 from govaudit import readers
 from govaudit.errors import GovauditError
@@ -36,7 +36,7 @@ FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, print_
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.large_base_example])
 
-SAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+SAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
 
 
 # --- memory: the peak while one file is read ------------------------------------------------
@@ -387,7 +387,7 @@ def test_fuzz_docx_reader(workdir, data):
 
 def test_a_count_past_any_frame_is_na_with_a_warning(workdir):
     """Found by the DOCX fuzzer: a cell of 20 digits once overflowed pandas Int64 in parse._frame."""
-    text = (SAMPLES / "qufu-shizhuang-street-2024.txt").read_text(encoding="utf-8")
+    text = (SEEDS / "qufu-shizhuang-street-2024.txt").read_text(encoding="utf-8")
     at = text.index("\t0", text.index("四、政府信息公开行政复议"))
     path = workdir / "overflow.txt"
     path.write_text(text[:at] + "\t99999999999999999999" + text[at + 2:], encoding="utf-8")

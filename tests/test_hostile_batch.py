@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import govaudit
-from conftest import ROOT, SAMPLES, sample
+from conftest import ROOT, SEEDS, sample
 from expected import SAMPLES as EXPECTED, assert_table
 from govaudit import batch
 
@@ -43,7 +43,7 @@ def _samples(folder: Path, copies: int = 1) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for k in range(copies):
-        for f in sorted(SAMPLES.glob("*.txt")):
+        for f in sorted(SEEDS.glob("*.txt")):
             target = folder / (f.name if k == 0 else f"{f.stem}-{k}{f.suffix}")
             shutil.copyfile(f, target)
             out.append(target)
@@ -222,7 +222,7 @@ def test_every_odd_entry_is_listed_with_its_reason(tmp_path):
     errors: list = []
     files = batch.report_files(root, errors)
     assert [f.relative_to(root).as_posix() for f in files] == sorted(
-        [f.name for f in SAMPLES.glob("*.txt")] + ["x.pdf/inside.txt"])
+        [f.name for f in SEEDS.glob("*.txt")] + ["x.pdf/inside.txt"])
     reasons = {Path(e["path"]).relative_to(root).as_posix(): e["reason"] for e in errors}
     assert set(reasons) == set(expected)
     for name, said in expected.items():

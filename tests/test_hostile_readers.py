@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import govaudit
-from conftest import FIXTURES, SAMPLES
+from conftest import FIXTURES, SEEDS
 from govaudit.readers import docx as docx_reader
 from wordmaker import CONTENT_TYPES, PACKAGE_RELS, W
 
@@ -235,7 +235,7 @@ def test_html_nested_100000_levels_says_so(tmp_path):
 
 def test_html_text_deeper_than_the_parser_keeps_is_not_dropped_silently(tmp_path):
     """A readable page whose one table lies 300 tags deep: the parser would drop it without a word."""
-    report = (SAMPLES / "qufu-shizhuang-street-2024.txt").read_text(encoding="utf-8")
+    report = (SEEDS / "qufu-shizhuang-street-2024.txt").read_text(encoding="utf-8")
     head = "".join(f"<p>{line}</p>" for line in report.splitlines()[:20])
     path = tmp_path / "page.html"
     path.write_text(f"<html><body>{head}" + "<div>" * 300 + "<table><tr><td>规章</td><td>5</td></tr></table>"

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import govaudit
-from conftest import SAMPLES
+from conftest import SEEDS
 from govaudit.document import Table
 from govaudit.parse import parse
 from govaudit.readers import docx as docx_reader
@@ -119,7 +119,7 @@ def test_truncated_and_fake_pdfs_are_read_errors(real, tmp_path):
 def word_files(tmp_path_factory):
     out = tmp_path_factory.mktemp("word")
     return {f.name: (govaudit.load(f), write_docx(govaudit.load(f), out / f"{f.stem}.docx"))
-            for f in sorted(SAMPLES.glob("*.txt"))}
+            for f in sorted(SEEDS.glob("*.txt"))}
 
 
 def test_docx_every_cell_matches_the_text_version(word_files):

@@ -1,7 +1,7 @@
 """Every error finding on real published reports, against what a careful reader finds in them.
 
 ``tests/fixtures/real/`` holds real reports as published (42 reports of six 平潭 units over 2019–2025 as
-flattened web text, three years of one bureau, a Markdown conversion, a PDF); ``data/samples`` the seeds.
+flattened web text, three years of one bureau, a Markdown conversion, a PDF); ``tests/fixtures/seeds`` the seeds.
 Each report below was read by hand, cell by cell and part by part; ERRORS is the exact set of
 error-severity defects found (rule, location). A report not listed has none. Verified false alarms that
 this set rules out: parts present under other words or numbers (五、存在的主要问题及改进措施,
@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 import govaudit
-from conftest import REAL, SAMPLES
+from conftest import REAL, SEEDS
 
 ERRORS = {
     'hongze-district-2023.pdf': {
@@ -104,12 +104,12 @@ def _where(f) -> str:
 
 @pytest.fixture(scope="module")
 def findings():
-    corpus = govaudit.load_many([REAL, SAMPLES], progress=False)
+    corpus = govaudit.load_many([REAL, SEEDS], progress=False)
     assert not corpus.errors
     return govaudit.check(corpus)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in [*REAL.iterdir(), *SAMPLES.iterdir()]))
+@pytest.mark.parametrize("name", sorted(p.name for p in [*REAL.iterdir(), *SEEDS.iterdir()]))
 def test_error_findings_are_exactly_the_defects_found_by_reading(findings, name):
     mine = findings[(findings["severity"] == "error") & findings["source"].str.endswith("/" + name)]
     assert {(f["rule"], _where(f)) for f in mine.to_dict("records")} == ERRORS.get(name, set())

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import govaudit
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SEEDS
 from govaudit import api, batch, checks
 from govaudit.batch import check_files
 
@@ -21,7 +21,7 @@ def _ids(corpus):
 
 def test_cache_parses_only_changed_files(tmp_path, monkeypatch):
     data = tmp_path / "reports"
-    shutil.copytree(SAMPLES, data)
+    shutil.copytree(SEEDS, data)
     cache = tmp_path / "cache"
     first = govaudit.load_many(data, progress=False, workers=1, cache_dir=cache)
     assert len(list(cache.glob("*.pkl"))) == 5
@@ -45,10 +45,10 @@ def test_cache_parses_only_changed_files(tmp_path, monkeypatch):
 
 def test_a_corrupt_cache_entry_is_a_miss(tmp_path):
     cache = tmp_path / "cache"
-    govaudit.load_many(SAMPLES, progress=False, workers=1, cache_dir=cache)
+    govaudit.load_many(SEEDS, progress=False, workers=1, cache_dir=cache)
     for entry in cache.glob("*.pkl"):
         entry.write_bytes(b"not a pickle")
-    again = govaudit.load_many(SAMPLES, progress=False, workers=1, cache_dir=cache)
+    again = govaudit.load_many(SEEDS, progress=False, workers=1, cache_dir=cache)
     assert len(again) == 5 and not again.errors
 
 
@@ -56,7 +56,7 @@ def test_pool_dask_and_serial_give_the_same_findings(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     data = tmp_path / "reports"
     for i in range(3):                                  # 15 files: enough for the pool to be used
-        shutil.copytree(SAMPLES, data / f"batch{i}")
+        shutil.copytree(SEEDS, data / f"batch{i}")
     (data / "broken.txt").write_bytes(b"\x00\x01binary")
     serial = govaudit.load_many(data, progress=False, workers=1)
     pooled = govaudit.load_many(data, progress=False, workers=2)
@@ -96,7 +96,7 @@ def test_check_files_equals_check_of_load_many(generated, tmp_path):
 
 def test_cached_findings_follow_file_and_settings_changes(tmp_path, monkeypatch):
     data = tmp_path / "reports"
-    shutil.copytree(SAMPLES, data)
+    shutil.copytree(SEEDS, data)
     cache = tmp_path / "cache"
     qufu = data / "qufu-shizhuang-street-2024.txt"
     qufu.write_text(qufu.read_text(encoding="utf-8").replace("工作年度报告\n", "工作年度报告\n发布时间：2025-02-20\n", 1),
@@ -153,7 +153,7 @@ def test_cli_check_on_a_dask_cluster(generated, tmp_path):
 def test_iter_load_streams_in_file_order_across_blocks(tmp_path, monkeypatch):
     data = tmp_path / "reports"
     for i in range(3):
-        shutil.copytree(SAMPLES, data / f"batch{i}")
+        shutil.copytree(SEEDS, data / f"batch{i}")
     (data / "batch1" / "broken.txt").write_bytes(b"\x00\x01binary")
     monkeypatch.setattr(batch, "BLOCK", 6)                 # three blocks, the pool used in each
     errors = []

@@ -20,7 +20,7 @@ import websocket
 from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1, serialize_msg_to_ws_v1
 
 from browser import CHROMIUM, CHROMIUM_ARGS, offline, running_app, watch_failures
-from conftest import SAMPLES
+from conftest import SEEDS
 from govaudit.ui import serve
 
 V1 = "v1.kernel.websocket.jupyter.org"
@@ -30,7 +30,7 @@ V1 = "v1.kernel.websocket.jupyter.org"
 def workspace(tmp_path_factory):
     base = tmp_path_factory.mktemp("secure")
     data = base / "reports"
-    shutil.copytree(SAMPLES, data)
+    shutil.copytree(SEEDS, data)
     return data, f"sqlite:///{base / 'reviews.db'}", base
 
 

@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 import govaudit
-from conftest import SAMPLES
+from conftest import SEEDS
 from govaudit import store
 from govaudit.errors import StoreConflict, StoreError, StoreReadOnly
 
-QINTAI = SAMPLES / "lushan-qintai-street-2024.txt"
+QINTAI = SEEDS / "lushan-qintai-street-2024.txt"
 
 
 @pytest.fixture(scope="module")

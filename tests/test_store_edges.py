@@ -282,6 +282,6 @@ def test_the_documented_app_role_saves_reviews_but_cannot_touch_history(pg_datab
 @pytest.fixture(scope="module")
 def qintai_run():
     import govaudit
-    from conftest import SAMPLES
-    report = govaudit.load(SAMPLES / "lushan-qintai-street-2024.txt")
+    from conftest import SEEDS
+    report = govaudit.load(SEEDS / "lushan-qintai-street-2024.txt")
     return report, govaudit.check(report)
