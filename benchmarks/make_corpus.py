@@ -33,7 +33,7 @@ UNITS = ("街道办事处", "镇人民政府", "乡人民政府", "局", "委员
 
 def _sentence_pool() -> dict[str, list[str]]:
     pool: dict[str, list[str]] = {"overview": [], "problems": [], "other": []}
-    for f in sorted((ROOT / "data" / "samples").glob("*.txt")):
+    for f in sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt")):
         r = govaudit.load(f)
         for key in pool:
             for s in re.split(r"(?<=[。；])", r.sections.get(key, "")):

@@ -66,7 +66,7 @@ def machine() -> str:
 def format_files(tmp: Path) -> dict[str, list[Path]]:
     from wordmaker import write_docx
 
-    text = sorted((ROOT / "data" / "samples").glob("*.txt"))
+    text = sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt"))
     docx = [write_docx(govaudit.load(f), tmp / f"{f.stem}.docx") for f in text]
     files = {"text": text, "DOCX": docx}
     if shutil.which("soffice"):
