@@ -2,7 +2,7 @@
 import pytest
 
 import govaudit
-from conftest import SEEDS, sample
+from conftest import REAL, SEEDS, sample
 
 
 def _findings(path):
@@ -261,3 +261,20 @@ def test_excel_problem_list_keeps_text_as_text(tmp_path):
     messages = [r[[c.value for c in sheet[1]].index("问题说明")] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert "=HYPERLINK(\"http://x\")" in messages and sheet.cell(2, 7).data_type == "s"
     assert book["按单位汇总"].max_row == f.groupby(["agency", "rule"]).ngroups + 1
+
+
+def test_government_report_names_assessment_appraisal_and_accountability(tmp_path):
+    """条例 50(四): only a 人民政府's report must add these; a sentence saying there was none counts."""
+    hongze = govaudit.check(govaudit.load(REAL / "hongze-district-2023.pdf"))
+    extra = hongze[hongze["rule"] == "S-GOV-EXTRA"]
+    assert list(extra["actual"]) == ["未见工作考核、社会评议、责任追究"]
+
+    text = sample("jiyuan-tiantan-street-2024.txt").read_text(encoding="utf-8")
+    assert "S-GOV-EXTRA" not in _rules(govaudit.check(govaudit.load(sample("jiyuan-tiantan-street-2024.txt"))))
+    as_town = text.replace("天坛街道办事处", "天坛镇人民政府")
+    (tmp_path / "town.txt").write_text(as_town, encoding="utf-8")
+    assert "S-GOV-EXTRA" not in _rules(_findings(tmp_path / "town.txt"))
+    (tmp_path / "town-no-appraisal.txt").write_text(as_town.replace("本单位本年度未开展社会评议工作。", ""),
+                                                     encoding="utf-8")
+    f = _findings(tmp_path / "town-no-appraisal.txt")
+    assert list(f.loc[f["rule"] == "S-GOV-EXTRA", "actual"]) == ["未见社会评议"]

@@ -151,6 +151,26 @@ def s_title(ctx):
                        expected="机关全称+年份", actual=title)
 
 
+# 条例第五十条（四）: what only a 人民政府's report must add; each topic by the words reports use for it
+_GOVERNMENT_TOPICS = {"工作考核": re.compile(r"考核|考评"), "社会评议": re.compile(r"评议"),
+                      "责任追究": re.compile(r"责任追究|追责|问责")}
+
+
+@rule("S-GOV-EXTRA", severity="warning", category="structure",
+      title="人民政府的年度报告应包括工作考核、社会评议和责任追究结果情况",
+      basis="条例第五十条（四）：“各级人民政府的政府信息公开工作年度报告还应当包括工作考核、社会评议和责任追究结果情况”")
+def s_gov_extra(ctx):
+    """A 人民政府's report mentions 工作考核, 社会评议 and 责任追究 (a sentence saying there was none counts).
+    Only for units named 人民政府: departments, 街道办事处 and 管委会 are not bound by this sentence."""
+    r = ctx.report
+    if not re.sub(r"\s+", "", r.agency or "").endswith("人民政府") or r.meta.get("not_text"):
+        return
+    missing = [topic for topic, words in _GOVERNMENT_TOPICS.items() if not words.search(r.text)]
+    if missing:
+        yield ctx.find("S-GOV-EXTRA", f"人民政府的年度报告未写{'、'.join(missing)}结果情况（全文未见相关表述）",
+                       section="other", expected="工作考核、社会评议和责任追究结果情况", actual="未见" + "、".join(missing))
+
+
 @rule("S-STAT-PERIOD", severity="warning", category="structure", title="统计期限应与报告年度一致",
       basis="DB51/T 2660—2019 §2.1：“年度报告统计时间段为上一年度1月1日至12月31日”")
 def s_stat_period(ctx):
