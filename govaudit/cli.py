@@ -253,6 +253,9 @@ def _app(args) -> int:
     data_dir = Path(args.data_dir)
     if not data_dir.is_dir():
         raise ReadError(data_dir, "目录不存在")
+    if args.db:                         # said here, not later by a page's kernel
+        from .store import check_url
+        check_url(args.db)
     serve(data_dir, db=args.db, port=args.port, dashboard=args.dashboard, preheat=not args.no_preheat,
           ip=args.ip, token=args.token, password=args.password, allow_hosts=args.allow_host,
           max_kernels=args.max_kernels)

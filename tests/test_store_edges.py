@@ -127,8 +127,9 @@ def test_malformed_db_url_is_a_message_and_exit_2(tmp_path, url, said):
     assert imp.returncode == 2 and said in imp.stderr and "Traceback" not in imp.stderr, imp.stderr
 
 
-def test_check_refuses_a_malformed_db_url_before_reading(tmp_path):
-    out = _cli("check", str(tmp_path), "--db", "not a url", "--no-progress")
+@pytest.mark.parametrize("command", [["check", "--no-progress"], ["app", "--port", "1"]])
+def test_check_and_app_refuse_a_malformed_db_url_up_front(tmp_path, command):
+    out = _cli(command[0], str(tmp_path), "--db", "not a url", *command[1:])
     assert out.returncode == 2 and "审核数据库地址无效" in out.stderr and "Traceback" not in out.stderr
 
 
