@@ -259,8 +259,9 @@ def test_an_unreadable_subfolder_is_listed_by_the_cli(tmp_path):
 
 # --- item 10: encodings, a damaged byte, a newline in a name -------------------------------------
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be-bom", "utf-32"])
-def test_text_with_a_byte_order_mark_is_read(tmp_path, encoding):
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be-bom", "utf-32", "utf-16-le", "utf-16-be"])
+def test_text_in_utf16_or_utf32_is_read(tmp_path, encoding):
+    """With a byte-order mark, or UTF-16 without one (utf-16-le/-be encode none)."""
     text = sample(QUFU).read_text(encoding="utf-8")
     data = (b"\xfe\xff" + text.encode("utf-16-be")) if encoding == "utf-16-be-bom" else text.encode(encoding)
     p = tmp_path / "report.txt"
@@ -268,6 +269,16 @@ def test_text_with_a_byte_order_mark_is_read(tmp_path, encoding):
     report = govaudit.load(p)
     assert_table(report, "requests", EXPECTED[QUFU]["requests"])
     assert not [w for w in report.warnings if w["code"] == "bad-bytes"]
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01binary\x00\x00\xff\xfe" * 50,
+                                  "报告".encode("utf-16-le") + b"\x00\x00\x00\x00\x01\x02\x03\x04" * 40,
+                                  "abc 123\n".encode("utf-16-le") * 40])
+def test_binary_with_nul_bytes_is_not_read_as_utf16(tmp_path, data):
+    p = tmp_path / "report.txt"
+    p.write_bytes(data)
+    with pytest.raises(govaudit.ReadError, match="二进制数据"):
+        govaudit.load(p)
 
 
 def test_a_damaged_utf8_byte_is_read_as_unknown_and_named(tmp_path):

@@ -105,7 +105,10 @@ def decode_text(path: Path, data: bytes) -> tuple[str, list[dict]]:
                 raise ReadError(path, f"文件以 {name} 字节顺序标记开头，但内容无法按 {name} 解码")
             return _newlines(text), _bad_notes(bad, name)
     if b"\x00" in data[:4096]:
-        raise ReadError(path, "文件包含二进制数据，不是文本文件（UTF-16 文本须带字节顺序标记 BOM）")
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise ReadError(path, "文件包含二进制数据，不是文本文件")
+        return _newlines(text), []
     try:
         return _newlines(data.decode("utf-8")), []
     except UnicodeDecodeError:
@@ -122,6 +125,22 @@ def decode_text(path: Path, data: bytes) -> tuple[str, list[dict]]:
     if text is not None and _plausible_chinese(text):
         return _newlines(text), []
     raise ReadError(path, "无法识别文件编码（既不是 UTF-8，也不是 GBK/GB18030）")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 saved without a byte-order mark (some Windows tools): the NUL bytes of its ASCII characters
+    (digits, tabs, newlines) fall on one side of each byte pair (a CJK character such as 一 = U+4E00 puts
+    a few on the other). Accepted only when it then decodes strictly and reads as Chinese; anything else
+    with NUL bytes is binary."""
+    head = data[:4096]
+    zeros_even, zeros_odd = head[0::2].count(0), head[1::2].count(0)
+    if len(data) % 2 or max(zeros_even, zeros_odd) < 4 * min(zeros_even, zeros_odd) + 8:
+        return None
+    try:
+        text = data.decode("utf-16-be" if zeros_even > zeros_odd else "utf-16-le")
+    except UnicodeDecodeError:
+        return None
+    return text if _plausible_chinese(text) else None
 
 
 def _newlines(text: str) -> str:
