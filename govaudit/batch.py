@@ -64,7 +64,7 @@ def _rules_by_id(rule_ids: tuple[str, ...]) -> list:
 def report_files(paths: str | os.PathLike | Iterable[str | os.PathLike], errors: list | None = None) -> list[Path]:
     """The report files under the given files and directories (recursively), sorted.
 
-    Names starting with "." are hidden and not read. Everything else that looks like a report but is left
+    Names starting with "." (hidden) or "~$" (Word's lock file of an open document) are not read. Everything else that looks like a report but is left
     out is appended to ``errors`` as a ``Corpus.errors`` record with its reason: a broken or looping
     symlink, a folder that cannot be opened, a folder or a named pipe whose name ends in .pdf/.txt/...
     Symlinked folders are walked (each folder once, so a link loop ends).
@@ -89,6 +89,10 @@ def _listing(paths) -> list[tuple[Path, dict | None]]:
     return out
 
 
+# hidden names, and the lock file Word/WPS keep beside an open document ("~$报告.docx", a few bytes)
+_NOT_REPORTS = (".", "~$")
+
+
 def _walk(root: Path, suffixes: set[str]) -> list[tuple[Path, dict | None]]:
     found: list[tuple[Path, dict | None]] = []
     seen: set[tuple[int, int]] = set()
@@ -106,7 +110,7 @@ def _walk(root: Path, suffixes: set[str]) -> list[tuple[Path, dict | None]]:
             found.append((folder, _error(folder, f"无法打开文件夹（{_folder_reason(e)}），其中的文件均未读取")))
             continue
         for entry in children:
-            if entry.name.startswith("."):
+            if entry.name.startswith(_NOT_REPORTS):
                 continue
             path = Path(entry.path)
             named = path.suffix.lower() in suffixes

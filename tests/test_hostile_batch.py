@@ -207,6 +207,7 @@ def _odd_folder(root: Path) -> dict[str, str]:
     (root / "to-target").symlink_to("elsewhere/report.html")                 # broken, named by its target
     (root / "notes").write_text("not a report suffix, not a report")
     (root / ".hidden.txt").write_text("hidden files are not read")
+    (root / "~$qufu.docx").write_bytes(b"\x06inspector" + b"\x00" * 150)   # Word's lock file of an open document
     return {"broken.txt": "符号链接指向的文件不存在（指向 nowhere.txt）",
             "self.pdf": "符号链接循环",
             "ping.docx": "符号链接循环",
