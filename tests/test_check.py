@@ -278,3 +278,15 @@ def test_government_report_names_assessment_appraisal_and_accountability(tmp_pat
                                                      encoding="utf-8")
     f = _findings(tmp_path / "town-no-appraisal.txt")
     assert list(f.loc[f["rule"] == "S-GOV-EXTRA", "actual"]) == ["未见社会评议"]
+
+
+def test_overview_topics_missing_from_real_reports():
+    """Seven real overviews never mention applications (read: 财政金融局 2021 is all 预决算/采购/解读); the loose
+    words keep a topic named otherwise from being flagged (海坛 2024's “答复政府信息公开申请”)."""
+    f = govaudit.check(govaudit.load_many([REAL, SEEDS], progress=False))
+    topics = f[f["rule"] == "S-OVERVIEW-TOPICS"]
+    assert set(zip(topics["report"], topics["expected"])) == {
+        (f"平潭综合实验区{unit}-{year}", "依申请公开") for unit, year in [
+            ("农业农村局", 2019), ("农业农村局", 2020), ("国有资产管理局", 2019), ("海坛片区管理局", 2019),
+            ("财政金融局", 2021), ("金井片区管理局", 2019), ("金井片区管理局", 2020)]}
+    assert set(topics["severity"]) == {"warning"}

@@ -109,6 +109,27 @@ def s_blank_cells(ctx):
                                expected="数值", actual="空白")
 
 
+# the template's five topics of 一、总体情况, each by the words any report about it must use
+_OVERVIEW_TOPICS = {"主动公开": re.compile(r"主动公开"), "依申请公开": re.compile(r"申请"),
+                    "政府信息管理": re.compile(r"管理"), "政府信息公开平台建设": re.compile(r"平台|网站|公众号|新媒体"),
+                    "监督保障": re.compile(r"监督|督查|督促|保障|考核|考评|培训|评议|问责")}
+
+
+@rule("S-OVERVIEW-TOPICS", severity="warning", category="structure",
+      title="总体情况应涵盖主动公开、依申请公开、政府信息管理、平台建设、监督保障",
+      basis="国办公开办函〔2021〕30号：“总体情况”“主要包括主动公开、依申请公开、政府信息管理、政府信息公开平台建设、监督保障”")
+def s_overview_topics(ctx):
+    """Each of the five topics is at least named in 一、总体情况 (by the loosest words that can name it, so a
+    finding means the topic is absent, never that it is worded otherwise)."""
+    text = ctx.report.sections.get("overview")
+    if not text or len(text) < 200:
+        return      # a missing or stub part is S-SIX-SECTIONS' finding
+    for topic, words in _OVERVIEW_TOPICS.items():
+        if not words.search(text):
+            yield ctx.find("S-OVERVIEW-TOPICS", f"第一部分“总体情况”未涉及“{topic}”", section="overview",
+                           expected=topic, actual="未涉及", where=topic)
+
+
 @rule("S-SEC5-CONTENT", severity="warning", category="structure", title="第五部分应写明存在的问题和改进情况",
       basis="条例第五十条第（四）项“存在的主要问题及改进情况”")
 def s_sec5_content(ctx):
