@@ -306,7 +306,9 @@ def n_percent(ctx):
 
 # "公开信息 37 条，其中 A 1 条、B 18 条…": a whole, then its parts listed one by one
 _WHOLE_THEN_PARTS = re.compile(r"(?:公开|发布)[^。；;\d]{0,14}?(\d+)\s*条[，,]?\s*其中")
-_NOT_A_CATEGORY = re.compile(r"申请|办理|受理|答复")      # "…其他类 97 条；办理依申请公开 1 件": the next clause
+# "…其他类 97 条；办理依申请公开 1 件": the next clause is about applications, not a category of information
+# ("办理对外管理服务事项的依据 1 条" is a category: 办理 alone does not end the list, 办理 … 件 does)
+_NOT_A_CATEGORY = re.compile(r"申请|受理|答复|办理[^\d]*\d+\s*件")
 _LISTED_PART = re.compile(r"\s*[^\d。；;，,]{1,40}?(\d+)\s*[条件](?:[，,、；;]|$)")
 
 
