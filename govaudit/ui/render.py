@@ -8,13 +8,17 @@ from ..export import location
 from ..rules import registry  # importing the package registers every rule
 from ..rules.registry import SEVERITY_NAMES
 
+# one severity palette for the workbench cards and the dashboard charts (错误 is red everywhere)
+SEVERITY_COLORS = {"error": "#dc2626", "warning": "#d97706", "info": "#64748b"}
+SEVERITY_CSS = "".join(f".ga-{s}{{border-color:{c}}}" for s, c in SEVERITY_COLORS.items())
+
 STYLE = """<style>
 .ga-table{border-collapse:collapse;font-size:13px;margin:4px 0}
 .ga-table td,.ga-table th{border:1px solid #ccc;padding:2px 6px;text-align:right}
 .ga-table th{background:#f3f6fa;text-align:left;font-weight:normal}
 .ga-table td.ga-hit,.ga-table th.ga-hit,.ga-table tr.ga-hit th{background:#ffe08a;font-weight:bold;outline:2px solid #d97706}
 .ga-card{border-left:4px solid #2563eb;padding:4px 10px;background:#f8fafc;margin:4px 0}
-.ga-error{border-color:#dc2626}.ga-warning{border-color:#d97706}.ga-info{border-color:#64748b}
+""" + SEVERITY_CSS + """
 .ga-quote{white-space:pre-wrap;background:#fff;border:1px dashed #cbd5e1;padding:6px;max-height:220px;overflow:auto}
 .ga-muted{color:#64748b;font-size:12px}
 table.dataTable thead th{white-space:nowrap}
