@@ -42,7 +42,12 @@ def table_html(report, table: str, row: str = "", column: str = "") -> str:
     head = "".join(f"<th class='ga-hit'>{esc(T.column_label(table, c))}</th>" if c == column and not row
                    else f"<th>{esc(T.column_label(table, c))}</th>" for c in frame.columns)
     body = []
+    group = ""
     for key in frame.index:
+        heading = _group_heading(table, key, group)
+        if heading:
+            group = heading
+            body.append(f"<tr class='ga-group'><th colspan='{len(frame.columns) + 1}'>{esc(heading)}</th></tr>")
         cells = []
         for c in frame.columns:
             v = report.value(table, key, c)
@@ -56,6 +61,19 @@ def table_html(report, table: str, row: str = "", column: str = "") -> str:
         body.append(f"<tr{cls}><th>{esc(T.row_label(table, key))}</th>{''.join(cells)}</tr>")
     return (f"<table class='ga-table'><tr><th>{esc(T.TABLE_NAMES[table])}</th>{head}</tr>"
             f"{''.join(body)}</table>")
+
+
+_REQUEST_GROUPS = {r.key: r.group for r in T.ALL_REQUEST_ROWS}
+
+
+def _group_heading(table: str, key: str, current: str) -> str:
+    """The 表三 block heading (（三）不予公开 …) to print before ``key``, when it starts a new block."""
+    if table != "requests":
+        return ""
+    group = _REQUEST_GROUPS.get(key, "")
+    if key == "granted":
+        group = T.REQUEST_RESULTS_HEADING
+    return group if group and group != current else ""
 
 
 SEVERITY_LEGEND = ("<div class='ga-muted'>级别：<b>错误</b>＝报告与自身、模板或条例明确矛盾，可以确定；"
