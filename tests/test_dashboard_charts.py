@@ -25,11 +25,11 @@ def db(tmp_path_factory):
     with store.open(url) as s:
         s.record_run(govaudit.check(corpus), list(corpus))
     with store.open(url, readonly=True) as s:
-        yield s.worklist(), s.checked_reports()
+        yield s.worklist(), s.checked_reports(), url
 
 
 def test_headline_counts_units_not_reports(db):
-    rows, checked = db
+    rows, checked, _ = db
     assert rows.report.nunique() == 3                  # the 2020 report has no finding
     text = dashboard._headline(rows, checked)
     assert "单位 <b>2</b> 个（报告 4 份）" in text
@@ -43,7 +43,7 @@ def test_a_unit_printed_with_its_city_is_one_unit():
 
 def test_workbench_and_dashboard_share_the_severity_palette(db):
     assert f".ga-error{{border-color:{SEVERITY_COLORS['error']}}}" in STYLE
-    rows, _ = db
+    rows, _, _ = db
     with cjk_style():
         pivot = rows.assign(unit=dashboard.units_of(rows)).groupby(["unit", "severity"]).size().unstack(fill_value=0)
         fig = hbar_figure(pivot.rename(columns={"error": "错误", "warning": "警告"}), "各单位问题数",
@@ -54,7 +54,7 @@ def test_workbench_and_dashboard_share_the_severity_palette(db):
 
 def test_charts_draw_chinese_without_missing_glyphs(db):
     assert cjk_fonts(), "fonts-noto-cjk is installed by make"
-    rows, _ = db
+    rows, _, _ = db
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         widgets = [dashboard._chart_by_unit(rows), dashboard._chart_by_category(rows), dashboard._chart_review(rows),
@@ -95,3 +95,10 @@ def test_small_counts_have_no_half_ticks():
 
 def _hex(rgba) -> str:
     return "#" + "".join(f"{round(c * 255):02x}" for c in rgba[:3])
+
+
+def test_dashboard_builds_when_nothing_is_confirmed_yet(db):
+    page = dashboard.build(db[2])
+    assert "看板出错" not in page.children[0].value
+    charts = [c for box in page.children[1:3] for c in box.children]
+    assert all("<img class='ga-chart'" in c.value for c in charts)

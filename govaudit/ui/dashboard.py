@@ -65,6 +65,8 @@ def _page(rows: pd.DataFrame, bulletin: bytes, checked: pd.DataFrame | None = No
 
 def units_of(frame: pd.DataFrame) -> pd.Series:
     """The unit of each row: its agency without the higher levels printed before it, else its report."""
+    if frame.empty:
+        return pd.Series(dtype=object, index=frame.index)
     agency = frame["agency"].where(frame["agency"].notna(), "").astype(str).map(unit_key)
     return agency.where(agency != "", frame["report"].astype(str))
 
@@ -130,7 +132,7 @@ def _ranking(rows: pd.DataFrame) -> str:
     units = rows.assign(unit=units_of(rows)).groupby("unit").agg(total=("id", "size"))
     units["confirmed"] = confirmed.assign(unit=units_of(confirmed)).groupby("unit").size()
     units["open"] = open_.assign(unit=units_of(open_)).groupby("unit").size()
-    overdue = open_[open_.due_date.map(lambda d: isinstance(d, date) and d < date.today())]
+    overdue = open_[open_.due_date.map(lambda d: isinstance(d, date) and d < date.today()).astype(bool)]
     units["overdue"] = overdue.assign(unit=units_of(overdue)).groupby("unit").size()
     units = units.fillna(0).astype(int).sort_values(["open", "confirmed", "total"], ascending=False)
     body = "".join(f"<tr><th>{esc(u)}</th><td>{r.open}</td><td>{r.overdue}</td><td>{r.confirmed}</td>"
