@@ -80,8 +80,9 @@ def test_reading_problem_shows_where_it_was_printed(app, page):
     assert cite.is_visible()
 
 
-def test_dashboard_charts_are_pictures_with_chinese_titles(workspace, browser, app):
-    data, db, base = workspace       # the workbench (app) recorded the run the dashboard reads
+def test_dashboard_charts_are_pictures_with_chinese_titles(workspace, browser, app, page):
+    data, db, base = workspace
+    open_(page, app)                 # the workbench records the run the dashboard reads
     with running_app(data, db, dashboard=True, log=base / "dashboard.log") as url:
         dash = browser.new_page(viewport={"width": 1400, "height": 1100})
         blocked = offline(dash)
