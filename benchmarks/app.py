@@ -78,8 +78,7 @@ def screenshots(browser, data: Path, db: str, out: Path, tmp: Path) -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         offline(page)
         page.goto(url)
-        page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
-        page.wait_for_timeout(1500)     # plotly animates its first draw
+        page.locator("img.ga-chart").first.wait_for(timeout=120_000)
         page.screenshot(path=str(out / "dashboard.png"), full_page=True)
         page.close()
 

@@ -17,7 +17,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-_PARSER_SOURCES = ("parse.py", "tokens.py", "template.py", "numbers.py", "document.py", "report.py",
+_PARSER_SOURCES = ("parse.py", "sections.py", "tokens.py", "template.py", "numbers.py", "document.py", "report.py",
                    "reconcile.py", "readers")
 _RULE_SOURCES = _PARSER_SOURCES + ("checks.py", "rules")
 

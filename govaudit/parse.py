@@ -22,6 +22,12 @@ from .sections import Piece, flex, has_content, ranges as section_ranges, split_
 from .template import normalize_label
 from .tokens import Break, KeywordMatcher, Keys, Segment, Values, merged, region_events
 
+def _cited(group: Values) -> dict:
+    """Where a value group starts: its line (or page), and the first value's offset (or cell and bbox)."""
+    first = next((t.source for t in group.tokens if t.raw), {})
+    return {**group.source, **first}
+
+
 # --- sections: see govaudit.sections ----------------------------------------------
 
 def _segments(doc: Document) -> list[Segment]:
@@ -170,6 +176,7 @@ class _Reader:
         tokens = group.tokens
         chosen = None
         quote = " ".join(t.raw for t in tokens)
+        cited = _cited(group)
         if group.structured:
             nonempty = [t for t in tokens if t.raw]
             if len(nonempty) == n:
@@ -184,7 +191,7 @@ class _Reader:
                     split, decided_by = self._split([t.raw for t in tokens], n)
                 except SplitTooLong:
                     self.warn("ambiguous-digits", f"{self.name}“{label}”行的数字“{quote}”连写过长，无法判断如何拆分，未取值",
-                              key, source=group.source, quote=quote)
+                              key, source=cited, quote=quote)
                     return {c: None for c in columns}
                 if split is not None:
                     src = {**tokens[0].source, "split_from": quote, **({"split_by": decided_by} if decided_by else {})}
@@ -193,12 +200,12 @@ class _Reader:
                     self.warn("ambiguous-digits",
                               f"{self.name}“{label}”行的数字“{quote}”连写在一起，无法唯一拆分为{n}个数"
                               f"{'（按本行总计也不能唯一确定）' if self.total_block else ''}，未取值",
-                              key, source=group.source, quote=quote)
+                              key, source=cited, quote=quote)
                     return {c: None for c in columns}
         if chosen is None:
             self.warn("count-mismatch",
                       f"{self.name}“{label}”行有{sum(1 for t in tokens if t.raw)}个数值，模板为{n}列，未取值",
-                      key, source=group.source, quote=quote)
+                      key, source=cited, quote=quote)
             return {c: None for c in columns}
         out = {}
         for col, tok in zip(columns, chosen):
@@ -287,7 +294,7 @@ class _Reader:
         for group in pending_values:
             quote = " ".join(t.raw for t in group.tokens)
             self.warn("orphan-values", f"{self.name}中有一组数值“{quote}”无法对应到任何行，已忽略",
-                      source=group.source, quote=quote)
+                      source=_cited(group), quote=quote)
         return result
 
     def _stray(self, group: Values, width: int) -> bool:
@@ -295,7 +302,7 @@ class _Reader:
         if group.structured or len(group.tokens) != 1 or width < 3:
             return False
         self.warn("stray-number", f"{self.name}中孤立的数字“{group.tokens[0].raw}”不属于任何行，已忽略",
-                  source=group.source, quote=group.tokens[0].raw)
+                  source=_cited(group), quote=group.tokens[0].raw)
         return True
 
 
@@ -310,7 +317,8 @@ def _start_at(pieces: list[Piece], markers: tuple[str, ...]) -> list[Segment]:
             return [q.seg for q in pieces[i:]]
         text = p.seg.text
         cut = min((mm.start() for m in hits for mm in [re.search(flex(m), text)] if mm), default=0)
-        return [Segment(text[cut:], None, p.seg.source)] + [q.seg for q in pieces[i + 1:]]
+        source = {**p.seg.source, "start": p.seg.source.get("start", 0) + cut} if cut else p.seg.source
+        return [Segment(text[cut:], None, source)] + [q.seg for q in pieces[i + 1:]]
     return [p.seg for p in pieces]
 
 

@@ -205,13 +205,18 @@ def split_sections(segs: list[Segment]) -> tuple[list[Piece], dict[str, int], di
         pos = 0
         for c in sorted(cuts[i], key=lambda c: c.start):
             if raw[pos:c.start].strip():
-                pieces.append(Piece(Segment(raw[pos:c.start], None, seg.source)))
+                pieces.append(Piece(Segment(raw[pos:c.start], None, _from(seg.source, pos))))
             found[key_of[id(c)]] = len(pieces)
-            pieces.append(Piece(Segment(raw[c.start:c.end], None, seg.source), heading=c.heading))
+            pieces.append(Piece(Segment(raw[c.start:c.end], None, _from(seg.source, c.start)), heading=c.heading))
             pos = c.end
         if raw[pos:].strip():
-            pieces.append(Piece(Segment(raw[pos:], None, seg.source)))
+            pieces.append(Piece(Segment(raw[pos:], None, _from(seg.source, pos))))
     return pieces, found, {key: c.heading for key, c in chosen.items()}
+
+
+def _from(source: dict, cut: int) -> dict:
+    """The source of a piece cut from a line at ``cut``: ``start`` keeps token offsets relative to the line."""
+    return {**source, "start": source.get("start", 0) + cut} if cut else source
 
 
 def ranges(found: dict[str, int], n: int) -> dict[str, tuple[int, int]]:

@@ -105,6 +105,7 @@ REQUEST_COLUMNS = (
 )
 
 _G3, _G4, _G5, _G6 = "（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理"
+REQUEST_RESULTS_HEADING = "三、本年度办理结果"     # the heading row above （一）予以公开
 
 _REQUEST_HEAD = (
     Row("new_received", "一、本年新收政府信息公开申请数量", ("本年新收",)),

@@ -156,6 +156,8 @@ def row_events(seg: Segment, matcher: KeywordMatcher):
 def line_events(text: str, source: dict, matcher: KeywordMatcher, merge_text: list):
     """Events of one paragraph line. Label-only lines are buffered in ``merge_text`` (wrapped labels)."""
     line = nfkc(text)
+    base = source.get("start", 0)      # the piece's place in its line: offsets count from the line's start
+    source = {k: v for k, v in source.items() if k != "start"} if base else source
     if not line.strip():
         yield from flush_text(merge_text, matcher)
         if "\t" in line:            # an empty cell of a one-cell-per-line export
@@ -169,14 +171,14 @@ def line_events(text: str, source: dict, matcher: KeywordMatcher, merge_text: li
         return
     yield from flush_text(merge_text, matcher)
     if _only_values(line, runs):
-        tokens = [Token(t, {**source, "offset": o}) for _, _, toks in runs for t, o in toks]
+        tokens = [Token(t, {**source, "offset": base + o}) for _, _, toks in runs for t, o in toks]
         yield Values(tokens, single_line=len(tokens) == 1, source=source)
         return
     found = matcher.find(line)
     if not found and _wrapped_label_values(line, runs):
         # the middle line of a wrapped label ("正、行政机关不再处理其政府信  1 0 0 0 0 0 1"): its values
         # belong to the label above, by order
-        yield Values([Token(t, {**source, "offset": o}) for t, o in runs[0][2]], source=source)
+        yield Values([Token(t, {**source, "offset": base + o}) for t, o in runs[0][2]], source=source)
         return
     run_iter = iter(runs)
     pending_run = next(run_iter, None)
@@ -189,7 +191,7 @@ def line_events(text: str, source: dict, matcher: KeywordMatcher, merge_text: li
         next_label = found[i + 1][0] if i + 1 < len(found) else len(line)
         if pending_run and pending_run[0] < next_label and _label_gap(line[e:pending_run[0]]):
             yield Keys(keys_so_far, line[s:e], source)
-            toks = [Token(t, {**source, "offset": o}) for t, o in pending_run[2]]
+            toks = [Token(t, {**source, "offset": base + o}) for t, o in pending_run[2]]
             yield Values(toks, attached=True, source=source)
             keys_so_far = []
             pending_run = next(run_iter, None)

@@ -85,7 +85,7 @@ def test_confirm_and_note_persist_across_reload_and_reach_the_dashboard(app, pag
         first = ranking.locator("tr").nth(1).inner_text()
         assert first.startswith("鲁山县琴台街道办事处") and first.split()[1] == "1"     # 1 confirmed, open
         assert dash.get_by_text("已确认 1 条").count() == 1
-        dash.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+        dash.locator("img.ga-chart").first.wait_for(timeout=30_000)
         assert dash.get_by_role("button", name="保存").count() == 0
         assert dash.get_by_role("button", name="确认问题").count() == 0
         with dash.expect_download() as download:

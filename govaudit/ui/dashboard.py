@@ -16,10 +16,12 @@ import pandas as pd
 
 from .. import store as store_mod
 from ..bulletin import draft
+from ..charts import hbar_png
 from ..errors import GovauditError
 from ..export import findings_xlsx
+from ..rules._util import unit_key
 from ..rules.registry import CATEGORY_NAMES
-from .render import SEVERITY_LEGEND, STYLE, esc, severity_name
+from .render import SEVERITY_COLORS, SEVERITY_LEGEND, STYLE, esc, severity_name
 
 log = logging.getLogger("govaudit")
 
@@ -41,81 +43,97 @@ def build(db_url: str | None = None) -> W.Widget:
                 return W.HTML(f"{STYLE}<h2>审核汇总看板</h2><p>数据库中还没有检查结果。</p>")
             word = io.BytesIO()
             draft(db, word)
-        return _page(rows, word.getvalue())
+            checked = db.checked_reports()
+        return _page(rows, word.getvalue(), checked)
     except Exception as e:  # never a traceback to a supervisor; the log has it
         log.exception("dashboard failed")
         return W.HTML(f"{STYLE}<div class='ga-card ga-error'>看板出错（{esc(type(e).__name__)}），"
                       "请联系管理员查看服务日志</div>")
 
 
-def _page(rows: pd.DataFrame, bulletin: bytes) -> W.Widget:
+def _page(rows: pd.DataFrame, bulletin: bytes, checked: pd.DataFrame | None = None) -> W.Widget:
     current = rows[rows.state == "现存"]
     return W.VBox([
-        W.HTML(STYLE + "<h2>政府信息公开工作年度报告 · 审核汇总看板（只读）</h2>" + _headline(rows) + SEVERITY_LEGEND),
-        W.HBox([_chart_by_unit(current), _chart_by_category(current)]),
-        W.HBox([_chart_review(rows), _chart_rectification(rows)]),
+        W.HTML(STYLE + "<h2>政府信息公开工作年度报告 · 审核汇总看板（只读）</h2>" + _headline(rows, checked)
+               + SEVERITY_LEGEND),
+        W.HBox([_chart_by_unit(current), _chart_by_category(current)], layout=W.Layout(flex_flow="row wrap")),
+        W.HBox([_chart_review(rows), _chart_rectification(rows)], layout=W.Layout(flex_flow="row wrap")),
         W.HTML("<h3>各单位待整改问题排名</h3>" + _ranking(rows)),
         W.HTML(_download(rows, bulletin)),
     ])
 
 
-def _headline(rows: pd.DataFrame) -> str:
+def units_of(frame: pd.DataFrame) -> pd.Series:
+    """The unit of each row: its agency without the higher levels printed before it, else its report."""
+    if frame.empty:
+        return pd.Series(dtype=object, index=frame.index)
+    agency = frame["agency"].where(frame["agency"].notna(), "").astype(str).map(unit_key)
+    return agency.where(agency != "", frame["report"].astype(str))
+
+
+def _headline(rows: pd.DataFrame, checked: pd.DataFrame | None = None) -> str:
     current = rows[rows.state == "现存"]
     confirmed = rows[rows.status == "已确认"]
-    return (f"<p>单位 <b>{rows.report.nunique()}</b> 个；现存问题 <b>{len(current)}</b> 条"
+    read = checked if checked is not None and len(checked) else rows
+    return (f"<p>单位 <b>{units_of(read).nunique()}</b> 个（报告 {read.report.nunique()} 份）；"
+            f"现存问题 <b>{len(current)}</b> 条"
             f"（错误 {int((current.severity == 'error').sum())}）；已确认 <b>{len(confirmed)}</b> 条，"
             f"已排除 {int((rows.status == '已排除').sum())} 条，待核实 {int((rows.status == '待核实').sum())} 条；"
             f"已整改 <b>{int((confirmed.rectification == '已整改').sum())}</b> 条；"
             f"报告已更正 {int((rows.state == store_mod.CORRECTED).sum())} 条。</p>")
 
 
-def _figure(fig, title: str) -> W.Widget:
-    import plotly.graph_objects as go
-    fig.update_layout(title=title, height=320, width=560, margin=dict(l=40, r=20, t=50, b=40),
-                      font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
-    return go.FigureWidget(fig)
+def _chart(png: bytes | None, title: str) -> W.Widget:
+    if png is None:
+        return W.HTML(f"<div class='ga-card ga-warning'>{esc(title)}：服务器未安装中文字体，无法绘制图表</div>")
+    data = base64.b64encode(png).decode("ascii")
+    return W.HTML(f"<img class='ga-chart' alt='{esc(title)}' src='data:image/png;base64,{data}' "
+                  "style='max-width:100%'>")
 
 
 def _chart_by_unit(rows: pd.DataFrame) -> W.Widget:
-    import plotly.graph_objects as go
-    counts = rows.assign(unit=rows.agency.fillna(rows.report), sev=rows.severity.map(severity_name))
-    pivot = counts.groupby(["unit", "sev"]).size().unstack(fill_value=0)
-    fig = go.Figure([go.Bar(name=s, x=list(pivot.index), y=list(pivot[s])) for s in pivot.columns])
-    fig.update_layout(barmode="stack")
-    return _figure(fig, "各单位问题数")
+    title = "各单位问题数"
+    if rows.empty:
+        return W.HTML(f"<p>{title}：暂无现存问题</p>")
+    pivot = (rows.assign(unit=units_of(rows)).groupby(["unit", "severity"]).size().unstack(fill_value=0)
+             .reindex(columns=[s for s in SEVERITY_COLORS if s in set(rows.severity)]))
+    colors = {severity_name(s): c for s, c in SEVERITY_COLORS.items()}
+    return _chart(hbar_png(pivot.rename(columns=severity_name), title, colors, rest="其他{n}个单位"), title)
 
 
 def _chart_by_category(rows: pd.DataFrame) -> W.Widget:
-    import plotly.graph_objects as go
+    title = "问题类别"
+    if rows.empty:
+        return W.HTML(f"<p>{title}：暂无现存问题</p>")
     counts = rows.category.map(lambda c: CATEGORY_NAMES.get(c, c)).value_counts()
-    return _figure(go.Figure([go.Pie(labels=list(counts.index), values=list(counts.values), hole=0.4)]),
-                   "问题类别")
+    return _chart(hbar_png(counts, title, rest="其他{n}类"), title)
 
 
 def _chart_review(rows: pd.DataFrame) -> W.Widget:
-    import plotly.graph_objects as go
     counts = rows.status.value_counts().reindex(store_mod.STATUSES, fill_value=0)
-    return _figure(go.Figure([go.Bar(x=list(counts.index), y=list(counts.values),
-                                     marker_color=["#94a3b8", "#dc2626", "#16a34a"])]), "审核进度")
+    return _chart(_fixed_order_png(counts, "审核进度", ["#94a3b8", "#2563eb", "#16a34a"]), "审核进度")
 
 
 def _chart_rectification(rows: pd.DataFrame) -> W.Widget:
-    import plotly.graph_objects as go
     confirmed = rows[rows.status == "已确认"]
     counts = confirmed.rectification.value_counts().reindex(store_mod.RECTIFICATIONS, fill_value=0)
-    return _figure(go.Figure([go.Bar(x=list(counts.index), y=list(counts.values),
-                                     marker_color=["#dc2626", "#d97706", "#16a34a"])]), "已确认问题的整改进度")
+    return _chart(_fixed_order_png(counts, "已确认问题的整改进度", ["#dc2626", "#d97706", "#16a34a"]),
+                  "已确认问题的整改进度")
+
+
+def _fixed_order_png(counts: pd.Series, title: str, colors: list[str]) -> bytes | None:
+    """Stages in their own order (not by size), each in its colour."""
+    return hbar_png(counts, title, dict(zip(counts.index, colors)), top=len(counts), sort=False)
 
 
 def _ranking(rows: pd.DataFrame) -> str:
     confirmed = rows[(rows.status == "已确认")]
     open_ = confirmed[confirmed.rectification != "已整改"]
-    units = rows.assign(unit=rows.agency.fillna(rows.report)).groupby("unit").agg(
-        total=("id", "size"))
-    units["confirmed"] = confirmed.assign(unit=confirmed.agency.fillna(confirmed.report)).groupby("unit").size()
-    units["open"] = open_.assign(unit=open_.agency.fillna(open_.report)).groupby("unit").size()
-    overdue = open_[open_.due_date.map(lambda d: isinstance(d, date) and d < date.today())]
-    units["overdue"] = overdue.assign(unit=overdue.agency.fillna(overdue.report)).groupby("unit").size()
+    units = rows.assign(unit=units_of(rows)).groupby("unit").agg(total=("id", "size"))
+    units["confirmed"] = confirmed.assign(unit=units_of(confirmed)).groupby("unit").size()
+    units["open"] = open_.assign(unit=units_of(open_)).groupby("unit").size()
+    overdue = open_[open_.due_date.map(lambda d: isinstance(d, date) and d < date.today()).astype(bool)]
+    units["overdue"] = overdue.assign(unit=units_of(overdue)).groupby("unit").size()
     units = units.fillna(0).astype(int).sort_values(["open", "confirmed", "total"], ascending=False)
     body = "".join(f"<tr><th>{esc(u)}</th><td>{r.open}</td><td>{r.overdue}</td><td>{r.confirmed}</td>"
                    f"<td>{r.total}</td></tr>" for u, r in units.iterrows())

@@ -8,13 +8,17 @@ from ..export import location
 from ..rules import registry  # importing the package registers every rule
 from ..rules.registry import SEVERITY_NAMES
 
+# one severity palette for the workbench cards and the dashboard charts (错误 is red everywhere)
+SEVERITY_COLORS = {"error": "#dc2626", "warning": "#d97706", "info": "#64748b"}
+SEVERITY_CSS = "".join(f".ga-{s}{{border-color:{c}}}" for s, c in SEVERITY_COLORS.items())
+
 STYLE = """<style>
 .ga-table{border-collapse:collapse;font-size:13px;margin:4px 0}
 .ga-table td,.ga-table th{border:1px solid #ccc;padding:2px 6px;text-align:right}
 .ga-table th{background:#f3f6fa;text-align:left;font-weight:normal}
 .ga-table td.ga-hit,.ga-table th.ga-hit,.ga-table tr.ga-hit th{background:#ffe08a;font-weight:bold;outline:2px solid #d97706}
 .ga-card{border-left:4px solid #2563eb;padding:4px 10px;background:#f8fafc;margin:4px 0}
-.ga-error{border-color:#dc2626}.ga-warning{border-color:#d97706}.ga-info{border-color:#64748b}
+""" + SEVERITY_CSS + """
 .ga-quote{white-space:pre-wrap;background:#fff;border:1px dashed #cbd5e1;padding:6px;max-height:220px;overflow:auto}
 .ga-muted{color:#64748b;font-size:12px}
 table.dataTable thead th{white-space:nowrap}
@@ -38,7 +42,12 @@ def table_html(report, table: str, row: str = "", column: str = "") -> str:
     head = "".join(f"<th class='ga-hit'>{esc(T.column_label(table, c))}</th>" if c == column and not row
                    else f"<th>{esc(T.column_label(table, c))}</th>" for c in frame.columns)
     body = []
+    group = ""
     for key in frame.index:
+        heading = _group_heading(table, key, group)
+        if heading:
+            group = heading
+            body.append(f"<tr class='ga-group'><th colspan='{len(frame.columns) + 1}'>{esc(heading)}</th></tr>")
         cells = []
         for c in frame.columns:
             v = report.value(table, key, c)
@@ -52,6 +61,19 @@ def table_html(report, table: str, row: str = "", column: str = "") -> str:
         body.append(f"<tr{cls}><th>{esc(T.row_label(table, key))}</th>{''.join(cells)}</tr>")
     return (f"<table class='ga-table'><tr><th>{esc(T.TABLE_NAMES[table])}</th>{head}</tr>"
             f"{''.join(body)}</table>")
+
+
+_REQUEST_GROUPS = {r.key: r.group for r in T.ALL_REQUEST_ROWS}
+
+
+def _group_heading(table: str, key: str, current: str) -> str:
+    """The 表三 block heading (（三）不予公开 …) to print before ``key``, when it starts a new block."""
+    if table != "requests":
+        return ""
+    group = _REQUEST_GROUPS.get(key, "")
+    if key == "granted":
+        group = T.REQUEST_RESULTS_HEADING
+    return group if group and group != current else ""
 
 
 SEVERITY_LEGEND = ("<div class='ga-muted'>级别：<b>错误</b>＝报告与自身、模板或条例明确矛盾，可以确定；"

@@ -5,7 +5,7 @@ SQL: reviews and flags go through :mod:`govaudit.store`.
 """
 from __future__ import annotations
 
-import io
+import base64
 import logging
 import os
 from pathlib import Path
@@ -21,6 +21,7 @@ from ..checks import SEVERITY_ORDER, check
 from ..errors import GovauditError, StoreConflict
 from ..export import location, one_per_problem, problem_of
 from .render import SEVERITY_LEGEND, STYLE, esc, finding_html, section_html, severity_name, table_html
+from .sources import cited_text, pdf_region, quote_html
 
 log = logging.getLogger("govaudit")
 ALL = "（全部）"
@@ -246,7 +247,8 @@ class Workbench:
         elif f.get("table"):
             p = report.provenance.get((f["table"], f.get("row"), f.get("column"))) or {}
             where = f"第{p['page']}页" if p.get("page") else f"第{p['line']}行" if p.get("line") else ""
-            self.source.value = (f"<div class='ga-muted'>{esc(report.meta.get('source'))} {esc(where)}</div>"
+            quote = "" if report.meta.get("format") == "pdf" else quote_html(report.meta.get("source"), p, cited_text(p))
+            self.source.value = (f"<div class='ga-muted'>{esc(report.meta.get('source'))} {esc(where)}</div>" + quote
                                  + table_html(report, f["table"], f.get("row") or "", f.get("column") or ""))
         elif f.get("section"):
             self.source.value = section_html(report, f["section"])
@@ -295,10 +297,23 @@ class Workbench:
         cells = self.unreadable_cells[self.unreadable_cells["report"] == report] if len(self.unreadable_cells) else []
         if not len(cells):
             return ""
-        items = "".join(f"<li>{esc(c['message'])} <span class='ga-muted'>{esc(c.get('evidence') or '')}</span></li>"
-                        for c in cells.to_dict("records"))
+        items = "".join(f"<li>{esc(c['message'])} <span class='ga-muted'>{esc(c.get('evidence') or '')}</span>"
+                        f"{self._reading_source_html(c)}</li>" for c in cells.to_dict("records"))
         return (f"<details><summary>本报告有 {len(cells)} 处内容无法读取（未取值，请对照原文）</summary>"
                 f"<ul>{items}</ul></details>")
+
+    def _reading_source_html(self, finding: dict) -> str:
+        """Where a reading problem sits: the PDF page region or the quoted text (that is when the page is needed)."""
+        report = self.reports.get(finding["report"])
+        w = reading_warning(report, finding) if report is not None else None
+        if not w:
+            return ""
+        src, path = w.get("source") or {}, report.meta.get("source")
+        if report.meta.get("format") == "pdf":
+            region = _pdf_region(path, src.get("page"), src.get("bbox"))
+            return (f"<br><img class='ga-region' alt='第{esc(src.get('page'))}页原文' style='max-width:100%' "
+                    f"src='data:image/png;base64,{base64.b64encode(region[0]).decode('ascii')}'>") if region else ""
+        return quote_html(path, src, w.get("quote") or "")
 
     def _show_region(self, report, f: dict) -> None:
         """For a PDF, the page region around the cell (the inspector sees the printed number)."""
@@ -306,22 +321,10 @@ class Workbench:
         if report is None or report.meta.get("format") != "pdf" or not f.get("table"):
             return
         p = report.provenance.get((f["table"], f.get("row"), f.get("column"))) or {}
-        if not p.get("page") or not p.get("bbox"):
+        region = _pdf_region(report.meta["source"], p.get("page"), p.get("bbox"))
+        if region is None:
             return
-        try:
-            import pdfplumber
-            with pdfplumber.open(report.meta["source"]) as pdf:
-                page = pdf.pages[p["page"] - 1]
-                x0, top, x1, bottom = p["bbox"]
-                box = (0, max(top - 60, 0), page.width, min(bottom + 60, page.height))
-                image = page.crop(box).to_image(resolution=110)
-                image.draw_rect((x0 - 2, top - 2, x1 + 2, bottom + 2), stroke="red", stroke_width=2, fill=None)
-                buf = io.BytesIO()
-                image.original.save(buf, format="PNG")
-                image_bytes = buf.getvalue()
-        except Exception:   # the region is a convenience; the table and evidence are already shown
-            return
-        self.region.value = image_bytes
+        self.region.value = region[0]
         self.region.layout.display = "block"
 
     def _save(self, status: str | None = None) -> None:
@@ -420,6 +423,23 @@ class Workbench:
                                  "（可能已更正或不在本目录中）</div>")
         elif not finding and not self.rows.empty:
             self.select(self.rows.id.iloc[0])
+
+
+def reading_warning(report, finding: dict) -> dict | None:
+    """The report's warning a reading problem (P-PARSE) was made from: same message and place."""
+    return next((w for w in report.warnings if w.get("message") == finding.get("message")
+                 and all((w.get(k) or "") == (finding.get(k) or "") for k in ("table", "row", "column"))), None)
+
+
+def _pdf_region(path, page, bbox):
+    """The page region, or None: it is a convenience; the table and evidence are already shown."""
+    if not (path and page and bbox):
+        return None
+    try:
+        return pdf_region(path, page, tuple(bbox))
+    except Exception:
+        log.warning("page region of %s p.%s could not be drawn", path, page, exc_info=True)
+        return None
 
 
 def _grid():
