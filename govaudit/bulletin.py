@@ -103,9 +103,11 @@ def draft(db: Store, out: str | Path | io.BytesIO, *, title: str | None = None, 
             picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
             picture.add_run().add_picture(io.BytesIO(png), width=Cm(14))
         doc.add_paragraph("二、存在的问题", style="Heading 1")
+        ids = official_docx.style_ids(doc, "Heading 2", official_docx.TABLE_STYLE, official_docx.TABLE_TEXT_STYLE)
         for i, (agency, group) in enumerate(_by_unit(confirmed)):
-            doc.add_paragraph(f"（{_numeral(i + 1)}）{agency or '未识别单位'}（{len(group)}条）", style="Heading 2")
-            _problem_table(doc, group)
+            unit = doc.add_paragraph(f"（{_numeral(i + 1)}）{agency or '未识别单位'}（{len(group)}条）")
+            official_docx.set_style(unit, ids["Heading 2"])
+            _problem_table(doc, group, ids)
         doc.add_paragraph("三、工作要求", style="Heading 1")
         _body(doc, "请上述单位对照问题逐项核实整改，于整改期限前更正并重新发布年度报告，"
                    "同时将整改情况报送政务公开工作主管部门。")
@@ -145,13 +147,15 @@ def _by_unit(confirmed: pd.DataFrame):
         yield agency, group.assign(_rank=rank).sort_values(["_rank", "rule"], kind="stable")
 
 
-def _problem_table(doc, group: pd.DataFrame) -> None:
+def _problem_table(doc, group: pd.DataFrame, ids: dict[str, str]) -> None:
     headers = ("序号", "问题", "规则", "位置", "审核意见", "整改情况")
     widths_cm = (1.2, 4.6, 2.8, 2.6, 2.6, 1.8)          # 15.6 cm: the text area's width
-    table = doc.add_table(rows=1, cols=len(headers), style=official_docx.TABLE_STYLE)
+    table = doc.add_table(rows=1, cols=len(headers))
+    table._tbl.tblStyle_val = ids[official_docx.TABLE_STYLE]
     table.autofit = False
+    text_style = ids[official_docx.TABLE_TEXT_STYLE]
     for cell, text in zip(table.rows[0].cells, headers):
-        cell.paragraphs[0].style = official_docx.TABLE_TEXT_STYLE
+        official_docx.set_style(cell.paragraphs[0], text_style)
         cell.paragraphs[0].add_run(text).bold = True
     official_docx.repeat_header_row(table)
     for n, rec in enumerate(group.to_dict("records"), 1):
@@ -159,7 +163,7 @@ def _problem_table(doc, group: pd.DataFrame) -> None:
         values = (str(n), (rec.get("message") or "") + also, _rule_text(rec.get("rule") or ""), location(rec),
                   rec.get("note") or "", _rectification(rec))
         for cell, text in zip(table.add_row().cells, values):
-            cell.paragraphs[0].style = official_docx.TABLE_TEXT_STYLE
+            official_docx.set_style(cell.paragraphs[0], text_style)
             cell.paragraphs[0].add_run(text)
     for row in table.rows:
         for cell, width in zip(row.cells, widths_cm):
