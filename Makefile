@@ -64,6 +64,7 @@ bench: apt-test $(VENV)/.test
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/app.py
+	$(BIN)/python benchmarks/bulletin_notebook.py
 
 clean:
 	rm -rf $(VENV)
