@@ -105,7 +105,7 @@ def _set_font(style, east_asian: str, size) -> None:
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
         rfonts.set(qn(attr), LATIN_FONT)
     rfonts.set(qn("w:eastAsia"), east_asian)
-    _drop(style.element.rPr, "w:bCs")
+    _drop(style.element.rPr, "w:bCs", "w:szCs")         # the template's complex-script sizes
 
 
 def _spacing(style, *, line, after=0) -> None:
