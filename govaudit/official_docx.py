@@ -1,6 +1,6 @@
 """Official-document layout (GB/T 9704-2012 党政机关公文格式) for a python-docx Document, as far as a draft can.
 
-A4 page, margins 37/35/28/26 mm (top/bottom/left/right), 22 lines of 28 characters in 3号; title 2号
+A4 page, margins 37/35/28/26 mm (top/bottom/left/right), 22 lines in 3号 (fixed 28.9 pt); title 2号
 方正小标宋, body 3号 仿宋_GB2312, first-level headings 黑体, second-level 楷体, page numbers "— 1 —" in 4号 宋体,
 odd pages right and even pages left, one character in from the edge.
 
@@ -15,8 +15,8 @@ drawn as an empty box (tests/test_bulletin.py converts the draft to PDF and chec
 from __future__ import annotations
 
 from docx.enum.style import WD_STYLE_TYPE
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -32,7 +32,7 @@ FREE_FALLBACK = ("仿宋", "Noto Serif CJK SC")     # for an editor without Wind
 LATIN_FONT = "Times New Roman"
 
 TITLE_SIZE, BODY_SIZE, PAGE_NUMBER_SIZE, TABLE_SIZE = Pt(22), Pt(16), Pt(14), Pt(10.5)   # 2号, 3号, 4号, 五号
-LINE_PITCH = Pt(28)                     # 22 lines in the 225 mm text area
+LINE_PITCH = Pt(28.9)                   # 22 lines fill the 225 mm text area (22 × 28.9 pt = 224.3 mm)
 BODY_STYLE, TABLE_STYLE, TABLE_TEXT_STYLE = "通报正文", "通报表格", "通报表格文字"
 
 
@@ -61,6 +61,7 @@ def _styles(doc) -> None:
 
     body = _paragraph_style(doc, BODY_STYLE)
     _set_font(body, BODY_FONT[0], BODY_SIZE)
+    _spacing(body, line=LINE_PITCH)
     body.paragraph_format.first_line_indent = BODY_SIZE * 2          # two characters
     body.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
@@ -170,19 +171,20 @@ def _number_run(p, text: str):
 
 def _page_field(p) -> None:
     """A PAGE field (begin, instruction, separate, a shown "1", end), which Word and LibreOffice update."""
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        run = _number_run(p, "")
-        if kind:
-            mark = OxmlElement("w:fldChar")
-            mark.set(qn("w:fldCharType"), kind)
-            run.element.append(mark)
-        elif text == " PAGE ":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run.element.append(instr)
-        else:
-            run.text = text
+    _field_char(p, "begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = " PAGE "
+    _number_run(p, "").element.append(instr)
+    _field_char(p, "separate")
+    _number_run(p, "1")
+    _field_char(p, "end")
+
+
+def _field_char(p, kind: str) -> None:
+    mark = OxmlElement("w:fldChar")
+    mark.set(qn("w:fldCharType"), kind)
+    _number_run(p, "").element.append(mark)
 
 
 def style_ids(doc, *names: str) -> dict[str, str]:

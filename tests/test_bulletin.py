@@ -115,6 +115,14 @@ def test_bulletin_page_is_a4_with_official_margins(layout_draft):
                                   section.right_margin)] == [37, 35, 28, 26]
 
 
+def test_bulletin_body_has_22_lines_a_page(layout_draft):
+    doc = docx.Document(str(layout_draft))
+    section, body = doc.sections[0], doc.styles["通报正文"].paragraph_format
+    text_height = section.page_height - section.top_margin - section.bottom_margin
+    assert body.line_spacing_rule.name == "EXACTLY"
+    assert 22 * body.line_spacing <= text_height < 23 * body.line_spacing
+
+
 def test_bulletin_uses_real_styles_with_official_fonts(layout_draft):
     doc = docx.Document(str(layout_draft))
     by_style = {}
