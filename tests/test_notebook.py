@@ -78,3 +78,16 @@ def test_notebook_charts_have_every_chinese_glyph(executed):
     stderr = _text(executed, "stderr")
     assert "missing from font" not in stderr and "Glyph" not in stderr
     assert "未找到中文字体" not in _text(executed, "stdout")
+
+
+def test_notebook_on_an_empty_folder_says_so_without_errors(tmp_path):
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("GOVAUDIT_DATA", str(tmp_path))
+        env.setenv("GOVAUDIT_DB_URL", f"sqlite:///{tmp_path / 'absent.db'}")
+        NotebookClient(nb, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    assert _outputs(nb, "error") == []
+    stdout = _text(nb, "stdout")
+    assert "读取 0 份报告" in stdout and "年度新收政府信息公开申请数量（按单位）：没有可画的数据" in stdout
+    assert "只读模式下找不到审核数据库" in stdout and not (tmp_path / "absent.db").exists()
