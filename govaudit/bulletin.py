@@ -151,7 +151,7 @@ def _problem_table(doc, group: pd.DataFrame, ids: dict[str, str]) -> None:
     headers = ("序号", "问题", "规则", "位置", "审核意见", "整改情况")
     widths_cm = (1.2, 4.6, 2.8, 2.6, 2.6, 1.8)          # 15.6 cm: the text area's width
     table = doc.add_table(rows=1, cols=len(headers))
-    table._tbl.tblStyle_val = ids[official_docx.TABLE_STYLE]
+    official_docx.set_table_style(table, ids[official_docx.TABLE_STYLE])
     table.autofit = False
     text_style = ids[official_docx.TABLE_TEXT_STYLE]
     for cell, text in zip(table.rows[0].cells, headers):

@@ -198,6 +198,11 @@ def set_style(paragraph, style_id: str) -> None:
     paragraph._p.get_or_add_pPr().style = style_id
 
 
+def set_table_style(table, style_id: str) -> None:
+    """Give ``table`` a table style by its id (see ``style_ids``)."""
+    table._tbl.tblStyle_val = style_id
+
+
 def repeat_header_row(table) -> None:
     """Mark the first row as a header row that Word and LibreOffice repeat at the top of every page."""
     tr_pr = table.rows[0]._tr.get_or_add_trPr()
