@@ -98,7 +98,7 @@ def layout_draft(tmp_path_factory) -> Path:
     """The 通报 of the samples (one year, findings confirmed in three units)."""
     tmp = tmp_path_factory.mktemp("layout")
     url = f"sqlite:///{tmp / 'reviews.db'}"
-    _confirmed_round(url, [SAMPLES])
+    _confirmed_round(url, [SEEDS])
     out = tmp / "通报.docx"
     assert main(["report", "--db", url, "--out", str(out), "--issuer", "某市政务公开办"]) == 0
     return out
