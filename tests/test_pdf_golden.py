@@ -5,12 +5,17 @@ real hongze PDF and of PDFs LibreOffice made from the samples, against tests/fix
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from govaudit.readers import pdf as pdf_reader
 from pdf_snapshot import PDF_FIXTURES, golden_pdfs, snapshot
 
+ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = json.loads((PDF_FIXTURES / "golden.json").read_text(encoding="utf-8"))
 needs_java = pytest.mark.skipif(not pdf_reader.java_available(), reason="no JVM for tabula: the golden has its reading")
 
@@ -39,3 +44,34 @@ def test_golden_covers_table_and_text_only_pdfs():
     assert kinds["pingtan-czj-2021.pdf"] == ["words"]          # no ruled tables: one reading
     assert all(len(g["tidy"]) >= 186 for g in GOLDEN.values())
     assert sum(len(g["findings"]) for g in GOLDEN.values()) >= 10
+
+
+FAILING_TABULA = """
+import json, sys
+from pathlib import Path
+import govaudit
+pdf = Path(sys.argv[1])
+out = []
+for _ in range(2):              # the first call starts the JVM here, the second runs on the tabula thread
+    report = govaudit.load(pdf)
+    out.append({"readings": report.meta["readings"],
+                "notes": [w["message"] for w in report.warnings if w["code"] == "pdf-single-reading"],
+                "values": [c["value"] for c in report.tidy().to_dict("records")]})
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+@needs_java
+def test_when_tabula_fails_the_pdfplumber_readings_stand(real, tmp_path):
+    """tabula-java's jar missing (a broken install): both PDF loads of a fresh process, the one that
+    starts the JVM and the one whose pages go to the tabula thread, say so and keep the values."""
+    env = {**os.environ, "TABULA_JAR": str(tmp_path / "missing.jar"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", FAILING_TABULA, str(real / "hongze-district-2023.pdf")],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    want = [c["value"] for c in GOLDEN["hongze-district-2023.pdf"]["tidy"]]
+    for load in json.loads(done.stdout.splitlines()[-1]):
+        assert load["readings"] == ["grid", "words"]
+        assert len(load["notes"]) == 1 and "tabula 读取失败" in load["notes"][0]
+        assert load["values"] == want
