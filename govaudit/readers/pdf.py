@@ -8,6 +8,10 @@ number only when no reading contradicts it:
 * ``words``  — pdfplumber words grouped into lines by vertical mid-point (no ruling lines
   needed; digits and labels in different fonts have different tops but the same mid-point);
 * ``tabula`` — tabula-py lattice in an in-process JVM (one per process), when Java is available.
+
+Speed (issue 17): pdfplumber parses each page once, and most of a warm load is that parse. tabula
+is asked for a page as soon as pdfplumber finds a table on it and works on its own thread while
+Python reads on; its JVM runs C1-only with the serial collector (see ``JAVA_OPTIONS``).
 """
 from __future__ import annotations
 
@@ -350,13 +354,13 @@ def java_available() -> bool:
 class TabulaPages:
     """tabula's lattice tables of a PDF's table pages, asked for page by page while pdfplumber reads on.
 
-    The calls run in order on one thread per process (:func:`_run_tabula`); ``results`` gives them back
-    in page order, or the reason there is no tabula reading.
+    The calls run in order on one thread per process (:func:`_run_tabula`); ``tables`` gives a page's back
+    (``skipped``: the reason there is no tabula reading).
     """
 
     def __init__(self, path: Path):
         self.path = path
-        self.asked: dict[int, Future] = {}
+        self.asked: dict[int, Future | None] = {}   # None: skipped
         self.skipped: dict | None = None        # the note when tabula is switched off or has no Java
 
     def ask(self, number: int) -> None:
