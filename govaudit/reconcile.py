@@ -20,14 +20,14 @@ def reconcile(primary: str, reports: dict) -> "Report":
     for table in TABLES:
         original = base.table(table)
         frame = original.astype(object)
-        frames = {name: r.table(table) for name, r in reports.items()}
+        cells = {name: _filled_cells(r.table(table)) for name, r in reports.items()}
         for row in frame.index:
             for col in frame.columns:
                 readings = {}
-                for name, f in frames.items():
-                    if row in f.index and col in f.columns and not pd.isna(f.at[row, col]):
-                        readings[_engine(reports[name], (table, row, col), name)] = (name, f.at[row, col])
-                _settle(base, reports, table, row, col, frame, readings)
+                for name, filled in cells.items():
+                    if (row, col) in filled:
+                        readings[_engine(reports[name], (table, row, col), name)] = (name, filled[row, col])
+                _settle(base, reports, table, row, col, frame, readings, (row, col) in cells[primary])
         setattr(base, table, frame if (original.dtypes == object).all() else _restore_dtype(frame))
     _drop_settled_warnings(base)
     base.meta["readings"] = sorted(reports)
@@ -36,13 +36,26 @@ def reconcile(primary: str, reports: dict) -> "Report":
     return base
 
 
+def _filled_cells(frame: pd.DataFrame) -> dict:
+    """(row, column) -> value of the cells that are not NA, each value exactly as ``frame.at`` gives it
+    (``df.at`` per cell was most of the time of a reconcile)."""
+    out = {}
+    for col in frame.columns:
+        values = frame[col].array
+        for i, row in enumerate(frame.index):
+            value = values[i]
+            if not pd.isna(value):
+                out[row, col] = value
+    return out
+
+
 def _engine(report, key, name: str) -> str:
     """The engine a value really came from: a reading may fall back to another's text for a row it lost."""
     return report.provenance.get(key, {}).get("engine", name)
 
 
-def _settle(base, reports, table, row, col, frame, readings: dict) -> None:
-    """``readings`` maps engine -> (report name, value)."""
+def _settle(base, reports, table, row, col, frame, readings: dict, base_has_value: bool) -> None:
+    """``readings`` maps engine -> (report name, value); ``base_has_value``: the primary reading has the cell."""
     key = (table, row, col)
     values = {engine: v for engine, (_, v) in readings.items()}
     if len(set(values.values())) > 1:
@@ -60,7 +73,7 @@ def _settle(base, reports, table, row, col, frame, readings: dict) -> None:
     if not readings:
         return
     donor, value = next(iter(readings.values()))
-    if pd.isna(frame.at[row, col]):
+    if not base_has_value:
         frame.at[row, col] = value
         base.provenance[key] = dict(reports[donor].provenance.get(key, {}))
     if key in base.provenance:

