@@ -2,8 +2,8 @@
 
 ipywidgets cannot listen to keys, and itables' grid syncs only ``selected_rows`` back to Python, so this
 small anywidget (anywidget already comes with itables: no new dependency) does the browser side: it
-listens on the document's keydown and sends an action name to Python, and on request turns the grid
-to the page that shows a given row. It renders as the hint line that tells the keys.
+listens on the document's keydown and sends an action name to Python, and turns the grid to the page
+that shows the row Python selected. It renders as the hint line that tells the keys.
 """
 from __future__ import annotations
 
@@ -33,18 +33,29 @@ function markWorklist() {
   return !!list;
 }
 
-// Turn the grid to the page holding data row `row` (its index in the Python worklist).
+// Turn the grid to the page holding data row `row` (its index in the Python worklist); false if not there yet.
 function reveal(row) {
   const table = document.querySelector(".ga-worklist table.dataTable");
   const jq = window.$;               // itables puts its jQuery (with DataTables) on window
-  if (!table || !jq || !jq.fn || !jq.fn.dataTable) return;
+  if (!table || !jq || !jq.fn || !jq.fn.dataTable) return false;
   const dt = new jq.fn.dataTable.Api(table);
   const at = dt.rows({search: "applied", order: "applied"}).indexes().toArray().indexOf(row);
-  if (at < 0) return;
+  if (at < 0) return false;
   const page = Math.floor(at / dt.page.len());
   if (page !== dt.page()) dt.page(page).draw(false);
   const node = dt.row(row).node();
   if (node) node.scrollIntoView({block: "nearest"});
+  return true;
+}
+
+// The grid may be drawn after this widget (first render) or redrawn just before: retry for a while.
+function revealSoon(model) {
+  const want = model.get("shown_row") || {};
+  if (!Number.isInteger(want.row)) return;
+  let tries = 0;
+  const current = () => (model.get("shown_row") || {}).n === want.n;     // a newer row supersedes this one
+  const attempt = () => { if (current() && !reveal(want.row) && ++tries < 100) setTimeout(attempt, 100); };
+  setTimeout(attempt, 50);
 }
 
 function render({model, el}) {
@@ -58,16 +69,16 @@ function render({model, el}) {
     e.preventDefault();
     model.send({action});
   };
-  // the grid is redrawn when its data changes: wait a tick so the row is there
-  const onMsg = (msg) => { if (msg && Number.isInteger(msg.reveal)) setTimeout(() => reveal(msg.reveal), 50); };
+  const onShown = () => revealSoon(model);
   document.addEventListener("keydown", onKey);
-  model.on("msg:custom", onMsg);
+  model.on("change:shown_row", onShown);
+  revealSoon(model);
   let tries = 0;
   const timer = setInterval(() => { if (markWorklist() || ++tries > 100) clearInterval(timer); }, 100);
   return () => {
     clearInterval(timer);
     document.removeEventListener("keydown", onKey);
-    model.off("msg:custom", onMsg);
+    model.off("change:shown_row", onShown);
   };
 }
 export default {render};
@@ -78,6 +89,8 @@ class KeyShortcuts(anywidget.AnyWidget):
     """The hint line; calls ``on_action(name)`` for a shortcut, with name one of :data:`ACTIONS`."""
     _esm = _ESM
     hint = traitlets.Unicode(HINT).tag(sync=True)
+    # state, not a message: the page may render this widget after Python has chosen the row (a link)
+    shown_row = traitlets.Dict().tag(sync=True)
 
     def __init__(self, on_action: Callable[[str], None]):
         super().__init__()
@@ -91,4 +104,4 @@ class KeyShortcuts(anywidget.AnyWidget):
 
     def reveal(self, row: int) -> None:
         """Turn the worklist to the page that shows ``row`` (an index into the Python worklist)."""
-        self.send({"reveal": int(row)})
+        self.shown_row = {"row": int(row), "n": self.shown_row.get("n", 0) + 1}

@@ -40,10 +40,12 @@ LAYOUT_STYLE = """<style>
 .ga-workbench>.ga-split{flex:1 1 auto;min-height:0;flex-wrap:nowrap;align-items:stretch}
 .ga-title{margin:0;font-size:18px}
 .ga-pane{overflow:auto;min-height:0;height:100%;padding-right:6px;box-sizing:border-box}
+.ga-pane>*{flex-shrink:0}
 .ga-list-pane{flex:0 0 60%}
 .ga-detail-pane{flex:1 1 40%;border-left:1px solid #e2e8f0;padding-left:8px}
 .ga-detail{max-height:45vh;overflow:auto}
 .ga-worklist td{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.ga-worklist .dt-search{display:none}
 .ga-worklist:focus{outline:2px solid #2563eb;outline-offset:1px}
 .ga-keys{color:#64748b;font-size:12px;margin:2px 0}
 """ + "".join(f".ga-worklist th:nth-child({i + 1}){{width:{w}}}\n" for i, w in enumerate(GRID_WIDTHS) if w) + "</style>"
@@ -481,11 +483,11 @@ class Workbench:
 def _grid():
     from itables.widget import ITable
     # maxBytes=0: never down-sample an audit list; allow_html stays off, so cell text is escaped.
-    # Searching and sorting stay in Python (the 搜索 box, the worklist's order): the grid syncs only its
-    # selection back, and 上一条/下一条 must walk the rows in the order they are shown.
+    # Searching and sorting stay in Python (the 搜索 box, the worklist's order; the grid's own search box is hidden
+    # by LAYOUT_STYLE): the grid syncs only its selection back, and 上一条/下一条 walk the rows as shown.
     return ITable(pd.DataFrame(columns=list(GRID_COLUMNS.values())), select={"style": "single"}, maxBytes=0,
                   pageLength=10, lengthMenu=[10, 50, 200], classes="display compact cell-border", order=[],
-                  searching=False, ordering=False,
+                  ordering=False,
                   style="width:100%;margin:0;table-layout:fixed", autoWidth=False,
                   language={"info": "第 _START_–_END_ 条，共 _TOTAL_ 条",
                             "emptyTable": "没有符合条件的问题", "zeroRecords": "没有符合条件的问题",
