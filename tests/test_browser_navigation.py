@@ -138,6 +138,8 @@ def test_keyboard_moves_confirms_and_leaves_text_boxes_alone(app, page, worklist
     page.locator(".ga-detail .ga-card").first.click(position={"x": 4, "y": 4})   # out of the text box
     page.keyboard.press("c")
     page.get_by_text("已保存（已确认").wait_for(timeout=30_000)
+    page.wait_for_function("!!document.querySelector('.ga-worklist tr.selected')")   # redrawn, still on its page
+    assert in_view(page, page.locator(".ga-worklist tr.selected"))
     target = worklist.iloc[PAGE_LENGTH + 1]
     with store.open(db, readonly=True) as ro:
         review = ro.get_review(target.id, target.report)
