@@ -23,6 +23,12 @@ function typing(target) {
   return !!target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
 }
 
+// Only keys meant for the page: nothing focused, or focus inside the workbench (in JupyterLab, j/k/c/x
+// pressed on the notebook itself stay the notebook's).
+function ours(target) {
+  return target === document.body || !!(target && target.closest && target.closest(".ga-workbench"));
+}
+
 // The worklist comes first when tabbing through the page.
 function markWorklist() {
   const list = document.querySelector(".ga-worklist");
@@ -62,7 +68,7 @@ function render({model, el}) {
   el.classList.add("ga-keys");
   el.textContent = model.get("hint");
   const onKey = (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target) || !ours(e.target)) return;
     if (e.key === "Tab") markWorklist();
     const action = KEYS[e.key];
     if (!action) return;

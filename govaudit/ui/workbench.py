@@ -122,7 +122,7 @@ class Workbench:
         self.next = W.Button(description="下一条", icon="arrow-down", tooltip="下一条问题（j 或 ↓）")
         self.prev.on_click(lambda _: self._step(-1))
         self.next.on_click(lambda _: self._step(1))
-        self.detail = W.HTML("<p class='ga-muted'>在上表中选择一条问题。</p>")
+        self.detail = W.HTML("<p class='ga-muted'>在左侧列表中选择一条问题。</p>")
         self.detail.add_class("ga-detail")
         self.region = W.Image(format="png", layout=W.Layout(display="none", max_width="100%"))
         self.source = W.HTML()
@@ -222,7 +222,7 @@ class Workbench:
     def _clear(self) -> None:
         self.current = None
         self.loaded = None
-        self.detail.value = "<p class='ga-muted'>在上表中选择一条问题。</p>"
+        self.detail.value = "<p class='ga-muted'>在左侧列表中选择一条问题。</p>"
         self.source.value = ""
         self.region.layout.display = "none"
         self.review_box.layout.display = "none"
