@@ -78,7 +78,7 @@ def test_a_filter_that_hides_the_finding_clears_its_buttons(app, page):
     rows.filter(has_text="T3-BALANCE").first.click()
     page.get_by_role("button", name="确认问题").wait_for(timeout=30_000)
     page.get_by_label("级别", exact=True).first.select_option(label="提示")
-    page.get_by_text("在上表中选择一条问题").wait_for(timeout=30_000)
+    page.get_by_text("在左侧列表中选择一条问题").wait_for(timeout=30_000)
     assert not page.get_by_role("button", name="确认问题").is_visible()
 
 

@@ -20,14 +20,36 @@ from ..api import load_many
 from ..checks import SEVERITY_ORDER, check
 from ..errors import GovauditError, StoreConflict
 from ..export import location, one_per_problem, problem_of
+from .keys import KeyShortcuts
 from .render import SEVERITY_LEGEND, STYLE, esc, finding_html, section_html, severity_name, table_html
 from .sources import cited_text, pdf_region, quote_html
 
 log = logging.getLogger("govaudit")
 ALL = "（全部）"
 FIELD_NAMES = {"status": "审核状态", "note": "审核意见", "rectification": "整改情况", "due_date": "整改期限"}
+SEARCHED = ["agency", "year", "severity_name", "rule", "where", "message", "evidence", "status",
+            "rectification", "state"]
+# one line per row: fixed widths, long text cut with "…" (the detail pane shows all of it); 问题 takes the rest
+GRID_WIDTHS = ["13%", "6%", "5%", "13%", "11%", None, "5%", "7%", "7%", "6%"]
 GRID_COLUMNS = {"agency": "单位", "year": "年度", "severity_name": "级别", "rule": "规则", "where": "位置",
                 "message": "问题", "symptoms": "表现", "status": "审核", "rectification": "整改", "state": "状态"}
+
+# The page fills the window: top bar, then list | detail, each pane scrolling by itself (issue 15).
+LAYOUT_STYLE = """<style>
+.ga-workbench{height:calc(100vh - 24px);flex-wrap:nowrap}
+.ga-workbench>*{flex:0 0 auto}
+.ga-workbench>.ga-split{flex:1 1 auto;min-height:0;flex-wrap:nowrap;align-items:stretch}
+.ga-title{margin:0;font-size:18px}
+.ga-pane{overflow:auto;min-height:0;height:100%;padding-right:6px;box-sizing:border-box}
+.ga-pane>*{flex-shrink:0}
+.ga-list-pane{flex:0 0 60%}
+.ga-detail-pane{flex:1 1 40%;border-left:1px solid #e2e8f0;padding-left:8px}
+.ga-detail{max-height:45vh;overflow:auto}
+.ga-worklist td{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.ga-worklist .dt-search{display:none}
+.ga-worklist:focus{outline:2px solid #2563eb;outline-offset:1px}
+.ga-keys{color:#64748b;font-size:12px;margin:2px 0}
+""" + "".join(f".ga-worklist th:nth-child({i + 1}){{width:{w}}}\n" for i, w in enumerate(GRID_WIDTHS) if w) + "</style>"
 
 
 def data_dir_from_env() -> Path:
@@ -79,34 +101,64 @@ class Workbench:
         self.header = W.HTML()
         self.unreadable = W.HTML(f"<details><summary>{len(self.corpus.errors)} 份文件无法读取</summary>"
                                  f"<ul>{errors}</ul></details>" if errors else "")
-        self.f_report = W.Dropdown(description="报告", layout=W.Layout(width="340px"))
+        self.f_report = W.Dropdown(description="报告", layout=W.Layout(width="300px"))
         self.f_severity = W.Dropdown(description="级别", options=[ALL, "错误", "警告", "提示"],
-                                     layout=W.Layout(width="180px"))
+                                     layout=W.Layout(width="150px"))
         self.f_status = W.Dropdown(description="审核", options=[ALL, *store_mod.STATUSES],
-                                   layout=W.Layout(width="180px"))
-        self.f_rule = W.Dropdown(description="规则", layout=W.Layout(width="240px"))
-        self.f_year = W.Dropdown(description="年度", layout=W.Layout(width="160px"))
+                                   layout=W.Layout(width="150px"))
+        self.f_rule = W.Dropdown(description="规则", layout=W.Layout(width="220px"))
+        self.f_year = W.Dropdown(description="年度", layout=W.Layout(width="130px"))
+        self.f_search = W.Text(description="搜索", placeholder="单位、规则、问题…（回车）", continuous_update=False,
+                               layout=W.Layout(width="240px"))
         self._fill_filters()
         self.grid = _grid()
-        for f in (self.f_report, self.f_severity, self.f_status, self.f_rule, self.f_year):
+        self.grid.add_class("ga-worklist")
+        for f in (self.f_report, self.f_severity, self.f_status, self.f_rule, self.f_year, self.f_search):
             f.style.description_width = "36px"
             f.observe(lambda _: self.refresh(), names="value")
         self.grid.observe(self._on_select, names="selected_rows")
+        self.keys = KeyShortcuts(self._on_key)
         self.position = W.Label()
-        self.prev = W.Button(description="上一条", icon="arrow-up", tooltip="上一条问题")
-        self.next = W.Button(description="下一条", icon="arrow-down", tooltip="下一条问题")
+        self.prev = W.Button(description="上一条", icon="arrow-up", tooltip="上一条问题（k 或 ↑）")
+        self.next = W.Button(description="下一条", icon="arrow-down", tooltip="下一条问题（j 或 ↓）")
         self.prev.on_click(lambda _: self._step(-1))
         self.next.on_click(lambda _: self._step(1))
-        self.detail = W.HTML("<p class='ga-muted'>在上表中选择一条问题。</p>")
+        self.detail = W.HTML("<p class='ga-muted'>在左侧列表中选择一条问题。</p>")
+        self.detail.add_class("ga-detail")
         self.region = W.Image(format="png", layout=W.Layout(display="none", max_width="100%"))
         self.source = W.HTML()
+        self._review_form()
+        self.page = W.VBox([self._top(), self._split()])
+        self.page.add_class("ga-workbench")
+
+    def _top(self) -> W.Widget:
+        """Title, counts, legend and the filters: kept short so the split below fits the screen."""
+        filters = W.HBox([self.f_search, self.f_report, self.f_year, self.f_severity, self.f_status, self.f_rule],
+                         layout=W.Layout(flex_flow="row wrap"))
+        return W.VBox([W.HTML(STYLE + LAYOUT_STYLE + "<h2 class='ga-title'>政府信息公开工作年度报告 · 审核工作台</h2>"),
+                       self.header, W.HTML(SEVERITY_LEGEND), self.unreadable, filters])
+
+    def _split(self) -> W.Widget:
+        """The worklist on the left, the selected finding and its review on the right; each scrolls by itself."""
+        nav = W.HBox([self.prev, self.next, self.position], layout=W.Layout(align_items="center"))
+        left = W.VBox([self.grid, self.keys, self._flag_form()])
+        right = W.VBox([nav, self.detail, self.review_box, self.region, self.source])
+        left.add_class("ga-pane")
+        left.add_class("ga-list-pane")
+        right.add_class("ga-pane")
+        right.add_class("ga-detail-pane")
+        split = W.HBox([left, right])
+        split.add_class("ga-split")
+        return split
+
+    def _review_form(self) -> None:
         self.status = W.ToggleButtons(options=store_mod.STATUSES, description="审核")
         self.note = W.Textarea(placeholder="审核意见（如核实情况、与单位沟通结果）", layout=W.Layout(width="95%"))
         self.rectification = W.Dropdown(options=store_mod.RECTIFICATIONS, description="整改")
         self.due = W.DatePicker(description="整改期限")
         self.save = W.Button(description="保存", button_style="primary", icon="check")
-        self.confirm = W.Button(description="确认问题", button_style="danger")
-        self.dismiss = W.Button(description="排除（误报）", button_style="")
+        self.confirm = W.Button(description="确认问题", button_style="danger", tooltip="确认问题（c）")
+        self.dismiss = W.Button(description="排除（误报）", button_style="", tooltip="排除（误报）（x）")
         self.save.on_click(lambda _: self._save())
         self.confirm.on_click(lambda _: self._save(status="已确认"))
         self.dismiss.on_click(lambda _: self._save(status="已排除"))
@@ -116,16 +168,6 @@ class Workbench:
         self.review_box = W.VBox([W.HBox([self.confirm, self.dismiss]), self.status, self.note,
                                   W.HBox([self.rectification, self.due]), W.HBox([self.save, self.load_theirs, self.message])],
                                  layout=W.Layout(display="none"))
-        left = W.VBox([self.detail, self.review_box], layout=W.Layout(width="48%"))
-        right = W.VBox([self.region, self.source], layout=W.Layout(width="52%", overflow="auto"))
-        self.page = W.VBox([
-            W.HTML(STYLE + "<h2>政府信息公开工作年度报告 · 审核工作台</h2>"), self.header, W.HTML(SEVERITY_LEGEND),
-            self.unreadable,
-            W.HBox([self.f_report, self.f_year, self.f_severity, self.f_status, self.f_rule],
-                   layout=W.Layout(flex_flow="row wrap")),
-            self.grid, W.HBox([self.prev, self.next, self.position]),
-            W.HBox([left, right]), self._flag_form(),
-        ])
 
     def _fill_filters(self) -> None:
         reports = sorted(self.corpus, key=lambda r: (r.agency, r.year or 0))
@@ -166,11 +208,14 @@ class Workbench:
                                             (self.f_rule, "rule", str)):
                 if widget.value not in (ALL, None):
                     rows = rows[rows[column].map(convert) == widget.value]
+            rows = _matching(rows, self.f_search.value)
         self.rows = rows.reset_index(drop=True)
         shown = self.rows.reindex(columns=list(GRID_COLUMNS)).rename(columns=GRID_COLUMNS)
         shown["年度"] = shown["年度"].map(_year)
         selected = [] if keep is None else self.rows.index[self.rows.id == keep].tolist()
         self.grid.update(shown.astype(str), selected_rows=selected)
+        if selected:
+            self.keys.reveal(selected[0])      # the grid was redrawn on its first page
         if self.current is not None and self.current["id"] not in set(self.rows.id):
             self._clear()                    # the buttons never act on a finding that is no longer listed
         self._show_position()
@@ -178,7 +223,7 @@ class Workbench:
     def _clear(self) -> None:
         self.current = None
         self.loaded = None
-        self.detail.value = "<p class='ga-muted'>在上表中选择一条问题。</p>"
+        self.detail.value = "<p class='ga-muted'>在左侧列表中选择一条问题。</p>"
         self.source.value = ""
         self.region.layout.display = "none"
         self.review_box.layout.display = "none"
@@ -221,17 +266,30 @@ class Workbench:
         hits = self.rows.index[self.rows.id == finding_id].tolist()
         if not hits:
             return False
-        self.grid.selected_rows = [hits[0]]
-        self.show(self.rows.iloc[hits[0]].to_dict())
+        self._open_row(hits[0])
         return True
+
+    def _open_row(self, i: int) -> None:
+        """Show row ``i`` of the worklist, selected and on the grid's current page."""
+        self.show(self.rows.iloc[i].to_dict())     # first, so the selection below is not handled twice
+        self.grid.selected_rows = [i]
+        self.keys.reveal(i)
 
     def _step(self, delta: int) -> None:
         if self.rows.empty or not self._save_unsaved():
             return
         now = self.rows.index[self.rows.id == self.current["id"]].tolist() if self.current else []
         i = min(max((now[0] + delta) if now else 0, 0), len(self.rows) - 1)
-        self.grid.selected_rows = [i]
-        self.show(self.rows.iloc[i].to_dict())
+        self._open_row(i)
+
+    def _on_key(self, action: str) -> None:
+        """A keyboard shortcut from the page (see keys.py)."""
+        if action in ("next", "prev"):
+            self._step(1 if action == "next" else -1)
+        elif action == "confirm":
+            self._save(status="已确认")
+        elif action == "dismiss":
+            self._save(status="已排除")
 
     def _show_position(self) -> None:
         now = self.rows.index[self.rows.id == self.current["id"]].tolist() if self.current is not None else []
@@ -444,17 +502,32 @@ def _pdf_region(path, page, bbox):
 
 def _grid():
     from itables.widget import ITable
-    # maxBytes=0: never down-sample an audit list; allow_html stays off, so cell text is escaped
+    # maxBytes=0: never down-sample an audit list; allow_html stays off, so cell text is escaped.
+    # Searching and sorting stay in Python (the 搜索 box, the worklist's order; the grid's own search box is hidden
+    # by LAYOUT_STYLE): the grid syncs only its selection back, and 上一条/下一条 walk the rows as shown.
     return ITable(pd.DataFrame(columns=list(GRID_COLUMNS.values())), select={"style": "single"}, maxBytes=0,
                   pageLength=10, lengthMenu=[10, 50, 200], classes="display compact cell-border", order=[],
-                  style="width:100%;margin:0;table-layout:auto", autoWidth=False,
-                  columnDefs=[{"targets": 5, "width": "45%"}],
-                  language={"search": "搜索：", "info": "第 _START_–_END_ 条，共 _TOTAL_ 条",
+                  ordering=False,
+                  style="width:100%;margin:0;table-layout:fixed", autoWidth=False,
+                  language={"info": "第 _START_–_END_ 条，共 _TOTAL_ 条",
                             "emptyTable": "没有符合条件的问题", "zeroRecords": "没有符合条件的问题",
                             "lengthMenu": "每页 _MENU_ 条", "infoEmpty": "共 0 条",
                             "paginate": {"next": "下一页", "previous": "上一页"},
                             "infoFiltered": "（从 _MAX_ 条中筛选）", "loadingRecords": "加载中…", "processing": "处理中…",
                             "select": {"rows": {"_": "已选 %d 条", "0": "", "1": "已选 1 条"}}})
+
+
+def _matching(rows: pd.DataFrame, query: str) -> pd.DataFrame:
+    """The rows whose shown text holds every word of the search box (case-insensitive)."""
+    words = query.lower().split()
+    if not words or rows.empty:
+        return rows
+    shown = rows.reindex(columns=SEARCHED).astype(object).fillna("").assign(year=rows["year"].map(_year))
+    text = shown.astype(str).agg(" ".join, axis=1).str.lower()
+    keep = pd.Series(True, index=rows.index)
+    for word in words:
+        keep &= text.str.contains(word, regex=False)
+    return rows[keep]
 
 
 def _year(v) -> str:

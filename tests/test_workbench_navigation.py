@@ -1,0 +1,58 @@
+"""The workbench's navigation in Python, on real reports: the 搜索 box and the keyboard's actions."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import REAL
+from govaudit.ui.workbench import Workbench, _matching
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    base = tmp_path_factory.mktemp("bench")
+    data = base / "reports"
+    data.mkdir()
+    for path in sorted(REAL.glob("ptzhsyqjsp-*.txt")):
+        shutil.copy(path, data)
+    return Workbench(data, f"sqlite:///{base / 'reviews.db'}")
+
+
+def test_search_keeps_rows_holding_every_word_in_any_case(bench):
+    rows = bench.worklist()
+    assert _matching(rows, "").equals(rows) and _matching(rows, "   ").equals(rows)
+    balance = _matching(rows, "t3-balance")
+    assert len(balance) and set(balance.rule) == {"T3-BALANCE"}
+    year = str(int(balance.year.iloc[0]))
+    both = _matching(rows, f"T3-BALANCE {year}")
+    assert len(both) and all(int(y) == int(year) for y in both.year)
+    assert _matching(rows, "T3-BALANCE 没有这样的词").empty
+    assert _matching(rows, "nan").empty                   # a blank cell is not the text "nan"
+
+
+def test_search_box_sets_the_list_and_the_counter(bench):
+    bench.f_search.value = "T3-BALANCE"
+    try:
+        assert len(bench.rows) and set(bench.rows.rule) == {"T3-BALANCE"}
+        bench._on_key("next")
+        assert bench.position.value == f"第 1 / {len(bench.rows)} 条"
+        assert bench.grid.selected_rows == [0] and bench.keys.shown_row["row"] == 0
+    finally:
+        bench.f_search.value = ""
+
+
+def test_keys_step_and_review_and_unknown_actions_do_nothing(bench):
+    bench.select(bench.rows.id.iloc[0])
+    bench._on_key("next")
+    assert bench.position.value.startswith("第 2 /")
+    bench._on_key("prev")
+    assert bench.position.value.startswith("第 1 /")
+    fid = bench.current["id"]
+    bench.keys._received(bench.keys, {"action": "rm -rf"}, [])        # from the page: checked, ignored
+    bench.keys._received(bench.keys, "confirm", [])
+    assert bench.db.get_review(fid).status == "待核实"
+    bench.keys._received(bench.keys, {"action": "confirm"}, [])
+    assert bench.db.get_review(fid).status == "已确认"
+    bench.keys._received(bench.keys, {"action": "dismiss"}, [])
+    assert bench.db.get_review(fid).status == "已排除"
