@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -394,7 +395,10 @@ def _why_no_tabula() -> dict | None:
 # The JVM tabula starts for us: a call reads one page in well under a second, too short for the C2
 # compiler and the parallel collector to pay off; C1 alone and the serial collector cut tabula's CPU
 # (mostly in the JVM's own threads) to about a third. They change no result.
-JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+# A JVM that crashes writes hs_err_pid*.log into the working directory (a kernel's is notebooks/): keep
+# such logs in the temporary directory instead (seen once when a Voila kernel was terminated).
+JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                f"-XX:ErrorFile={Path(tempfile.gettempdir()) / 'govaudit-jvm-crash-%p.log'}")
 
 
 def _tabula_page(path: Path, number: int) -> list[dict]:
