@@ -189,7 +189,7 @@ def test_upgrade_to_0004_numbers_the_old_history_in_time_order(db_url):
                           "new": f"第{i}稿"})
     old.close()
     with store.open(db_url, user="新人") as db:
-        assert db.schema_version() == "0004"
+        assert db.schema_version() == "0005"
         db.review("old", report="r", version=0, note="升级后")
         hist = db.history("old")
         notes = hist[hist.field == "note"]
