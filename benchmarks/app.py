@@ -8,7 +8,8 @@ Scale: a folder of BENCH_APP_REPORTS (1,000) reports — make_corpus's text/HTML
 (tests/wordmaker), PDFs made from them by LibreOffice and the real PDF — is checked once with
 `govaudit check --db`; then the first usable page on it and on a 5-report folder (pages read the store,
 so the target is <= 3 s and <= 1.5x the 5-report page), a second tab while the first is open, and the
-dashboard. BENCH_APP_REPORTS=0 skips it; BENCH_APP_ROUNDS sets the rounds (median).
+dashboard. BENCH_APP_REPORTS=0 skips it, BENCH_APP_SAMPLES=0 the samples part; BENCH_APP_ROUNDS sets the
+rounds (median).
 With --screenshots DIR, saves the README's pictures of the workbench and the dashboard.
 Run with `make bench`.
 """
@@ -33,6 +34,7 @@ from run import machine  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_APP_ROUNDS", "5"))
 REPORTS = int(os.environ.get("BENCH_APP_REPORTS", "1000"))
+SAMPLES = os.environ.get("BENCH_APP_SAMPLES", "1") != "0"      # 0: only the scale part
 REAL_PDF = ROOT / "tests" / "fixtures" / "real" / "hongze-district-2023.pdf"
 
 
@@ -40,7 +42,7 @@ def first_usable(browser, url: str) -> float:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     offline(page)
     t0 = time.perf_counter()
-    page.goto(url)
+    page.goto(url, timeout=180_000)
     page.locator(FINDING_ROW).first.wait_for(timeout=120_000)
     elapsed = time.perf_counter() - t0
     page.close()
@@ -81,7 +83,7 @@ def floor(browser, url: str) -> float:
 def round_trip(browser, url: str, rounds: int) -> list[float]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     offline(page)
-    page.goto(url)
+    page.goto(url, timeout=180_000)
     page.locator(FINDING_ROW).first.wait_for(timeout=120_000)
     times = []
     for i in range(rounds):
@@ -100,7 +102,7 @@ def screenshots(browser, data: Path, db: str, out: Path, tmp: Path) -> None:
     with running_app(data, db, log=tmp / "shot.log") as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         offline(page)
-        page.goto(url)
+        page.goto(url, timeout=180_000)
         page.locator("table.dataTable tbody tr", has_text="N-TEXT-SELF").click()
         page.get_by_placeholder("审核意见").fill("已与街道核实：“186条”为低保公示条数，与“发布信息13条”口径不一")
         page.get_by_role("button", name="确认问题").click()
@@ -110,7 +112,7 @@ def screenshots(browser, data: Path, db: str, out: Path, tmp: Path) -> None:
     with running_app(data, db, dashboard=True, log=tmp / "shot-dash.log") as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         offline(page)
-        page.goto(url)
+        page.goto(url, timeout=180_000)
         page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
         page.wait_for_timeout(1500)     # plotly animates its first draw
         page.screenshot(path=str(out / "dashboard.png"), full_page=True)
@@ -203,7 +205,7 @@ def main() -> int:
             return 0
         db = f"sqlite:///{tmp / 'bench.db'}"
         print(f"{'page':<34} {'median s':>9} {'floor s':>8} {'ratio':>7}")
-        for preheat in (False, True):
+        for preheat in (False, True) if SAMPLES else ():
             with running_app(data, db, preheat=preheat, log=tmp / "app.log") as url:
                 first_usable(browser, url)           # the first run also records the check run
                 times, floors = [], []

@@ -69,3 +69,15 @@ def test_govaudit_check_with_db_leaves_the_folder_checked_for_the_app(folder, tm
     with store.open(db_url) as db:
         assert len(db.checked_files(folder)) == 2
         assert check_folder(folder, db, cache_dir=tmp_path / "cache") is None
+
+
+def test_a_folder_just_checked_opens_in_the_dashboard(folder, tmp_path):
+    """Nothing reviewed yet (no confirmed finding, none overdue): the dashboard still shows, not an error card."""
+    import ipywidgets as W
+
+    from govaudit.ui import dashboard
+    db_url = f"sqlite:///{tmp_path / 'r.db'}"
+    with store.open(db_url) as db:
+        check_folder(folder, db, cache_dir=tmp_path / "cache")
+    page = dashboard.build(db_url)
+    assert isinstance(page, W.VBox) and "审核汇总看板" in page.children[0].value

@@ -114,7 +114,7 @@ def _ranking(rows: pd.DataFrame) -> str:
         total=("id", "size"))
     units["confirmed"] = confirmed.assign(unit=confirmed.agency.fillna(confirmed.report)).groupby("unit").size()
     units["open"] = open_.assign(unit=open_.agency.fillna(open_.report)).groupby("unit").size()
-    overdue = open_[open_.due_date.map(lambda d: isinstance(d, date) and d < date.today())]
+    overdue = open_[open_.due_date.map(lambda d: isinstance(d, date) and d < date.today()).astype(bool)]   # empty: still a mask
     units["overdue"] = overdue.assign(unit=overdue.agency.fillna(overdue.report)).groupby("unit").size()
     units = units.fillna(0).astype(int).sort_values(["open", "confirmed", "total"], ascending=False)
     body = "".join(f"<tr><th>{esc(u)}</th><td>{r.open}</td><td>{r.overdue}</td><td>{r.confirmed}</td>"

@@ -23,9 +23,9 @@ from .. import template as T
 from ..api import load
 from ..checks import SEVERITY_ORDER
 from ..errors import GovauditError, ReadError, StoreConflict
+from ..export import location, one_per_problem, problem_of
 from ..folder import differences, listing
 from .background import FolderCheck
-from ..export import location, one_per_problem, problem_of
 from .render import SEVERITY_LEGEND, STYLE, esc, finding_html, section_html, severity_name, table_html
 
 log = logging.getLogger("govaudit")
@@ -86,7 +86,7 @@ class Workbench:
     def _sync_folder(self) -> None:
         """Read the store; when the folder differs from its latest run, check it beside the page."""
         self._read_store()
-        if self.checking is not None and self.checking.running or self.check_failed:
+        if (self.checking is not None and self.checking.running) or self.check_failed:
             return
         changed, gone = differences(listing(self.data_dir), self.files)
         if changed or gone:
