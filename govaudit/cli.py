@@ -144,6 +144,8 @@ def _check(args) -> int:
         except (OSError, TimeoutError) as e:
             raise GovauditError(f"无法连接 Dask 集群 {args.scheduler}：{e}") from e
     cache_dir = None if args.no_cache else (args.cache or default_dir())
+    from .folder import file_records, listing
+    listed = listing(args.paths) if args.db else {}     # stamps before reading: a file changed meanwhile is seen
     try:
         corpus, findings = check_files(args.paths, previous=args.previous, settings=settings,
                                        progress=not args.no_progress, client=client, cache_dir=cache_dir)
@@ -154,7 +156,7 @@ def _check(args) -> int:
     if args.db:
         from . import store
         with store.open(args.db, user=args.user) as db:
-            db.record_run(findings, list(corpus))
+            db.record_run(findings, list(corpus), files=file_records(listed, corpus))
     for e in errors:
         print(f"govaudit: {e['message']}", file=sys.stderr)
     shown = findings[findings["severity"].map(_rank) >= _rank(args.severity)]

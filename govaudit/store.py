@@ -49,6 +49,11 @@ runs_t = sa.Table("runs", _meta, sa.Column("id", sa.Integer, primary_key=True, a
                   sa.Column("reports", sa.Integer), sa.Column("findings", sa.Integer))
 run_reports_t = sa.Table("run_reports", _meta, sa.Column("run_id", sa.Integer, primary_key=True),
                          sa.Column("report", sa.String(200), primary_key=True), sa.Column("sha256", sa.String(64)))
+run_files_t = sa.Table("run_files", _meta, sa.Column("run_id", sa.Integer, primary_key=True),
+                        sa.Column("path", sa.Text, primary_key=True), sa.Column("size", sa.BigInteger),
+                        sa.Column("mtime_ns", sa.BigInteger), sa.Column("sha256", sa.String(64)),
+                        sa.Column("report", sa.String(200)), sa.Column("error", sa.Text))    # schema 0005
+FILE_COLUMNS = ("path", "size", "mtime_ns", "sha256", "report", "error")
 _FINDING_COLUMNS = ("id", "report", "agency", "year", "rule", "category", "severity", "table", "row", "column",
                     "section", "expected", "actual", "message", "evidence", "source", "problem")
 findings_t = sa.Table("findings", _meta, sa.Column("run_id", sa.Integer, primary_key=True),
@@ -285,8 +290,11 @@ class Store:
             rows = [{**r, "seq": top + i} for i, r in enumerate(rows, 1)]
         conn.execute(history_t.insert(), rows)
 
-    def record_run(self, findings: pd.DataFrame, reports=()) -> int:
-        """Store one check run: the reports it read and every finding it gave. Reviews are untouched."""
+    def record_run(self, findings: pd.DataFrame, reports=(), files=()) -> int:
+        """Store one check run: the reports it read and every finding it gave. Reviews are untouched.
+
+        ``files``: the files the run listed, as dicts with :data:`FILE_COLUMNS` (size and mtime as listed
+        before reading; report or error), so a folder can later be compared with its latest run."""
         at = _now()
         try:
             with self._writing() as conn:
@@ -305,6 +313,9 @@ class Store:
                 if seen:
                     conn.execute(run_reports_t.insert(), [{"run_id": run_id, "report": k, "sha256": v}
                                                           for k, v in seen.items()])
+                if files:
+                    conn.execute(run_files_t.insert(), [{"run_id": run_id, **{c: f.get(c) for c in FILE_COLUMNS}}
+                                                        for f in files])
                 if len(findings):
                     rows = []
                     for rec in findings.to_dict("records"):
@@ -470,6 +481,18 @@ class Store:
         with self.engine.connect() as conn:
             return pd.DataFrame(conn.execute(q).mappings().all(),
                                 columns=["report", "agency", "year", "source", "sha256"])
+
+    def checked_files(self, folder: str | Path) -> pd.DataFrame:
+        """The files under ``folder`` as the latest run that listed any of them recorded them, with the agency
+        and year of the report each one gave (error: why it was not read). Empty when no run listed the folder."""
+        prefix = os.path.join(os.path.abspath(folder), "")
+        under = run_files_t.c.path.startswith(prefix, autoescape=True)
+        latest = sa.select(sa.func.max(run_files_t.c.run_id)).where(under).scalar_subquery()
+        q = (sa.select(*(run_files_t.c[c] for c in FILE_COLUMNS), reports_t.c.agency, reports_t.c.year)
+             .outerjoin(reports_t, reports_t.c.sha256 == run_files_t.c.sha256)
+             .where(run_files_t.c.run_id == latest, under).order_by(run_files_t.c.path))
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(q).mappings().all(), columns=[*FILE_COLUMNS, "agency", "year"])
 
     def worklist(self, reports: list[str] | None = None) -> pd.DataFrame:
         """What an inspector works through: the latest findings and the hand-added flags, with their reviews."""

@@ -78,9 +78,13 @@ def watch_failures(page) -> list[str]:
     return failed
 
 
+# a worklist row, not the table's "没有符合条件的问题" line (shown while a folder is first checked)
+FINDING_ROW = "table.dataTable tbody tr:has(td:not(.dt-empty))"
+
+
 def open_workbench(page, url: str):
     """Open the workbench and wait until its worklist shows rows."""
-    page.goto(url)
+    page.goto(url, timeout=120_000)     # served once its kernel has built the page: slow on a busy machine
     page.get_by_text("审核工作台").first.wait_for(timeout=90_000)
-    page.locator("table.dataTable tbody tr").first.wait_for(timeout=60_000)
+    page.locator(FINDING_ROW).first.wait_for(timeout=120_000)
     return page

@@ -147,7 +147,7 @@ def test_upgrade_from_the_first_schema_keeps_reviews(db_url):
                              ":at)"), {"at": store._now()})
     first.close()
     with store.open(db_url, user="新人") as db:
-        assert db.schema_version() == "0004"
+        assert db.schema_version() == "0005"
         old = db.get_review("abc")
         assert (old.note, old.updated_by, old.due_date) == ("旧库的审核", "老张", None)
         db.review("abc", version=1, due_date="2027-03-31")

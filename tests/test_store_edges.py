@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -190,7 +191,7 @@ def test_upgrade_to_0004_numbers_the_old_history_in_time_order(db_url):
                           "new": f"第{i}稿"})
     old.close()
     with store.open(db_url, user="新人") as db:
-        assert db.schema_version() == "0004"
+        assert db.schema_version() == "0005"
         db.review("old", report="r", version=0, note="升级后")
         hist = db.history("old")
         notes = hist[hist.field == "note"]
@@ -244,7 +245,7 @@ CREATE ROLE govaudit_app LOGIN;
 GRANT CONNECT ON DATABASE {db} TO govaudit_app;
 GRANT USAGE ON SCHEMA public TO govaudit_app;
 GRANT SELECT ON alembic_version TO govaudit_app;
-GRANT SELECT, INSERT, UPDATE ON reports, runs, run_reports, findings, reviews, flags TO govaudit_app;
+GRANT SELECT, INSERT, UPDATE ON reports, runs, run_reports, run_files, findings, reviews, flags TO govaudit_app;
 GRANT SELECT, INSERT ON history TO govaudit_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO govaudit_app;
 """
@@ -265,7 +266,11 @@ def test_the_documented_app_role_saves_reviews_but_cannot_touch_history(pg_datab
     engine.dispose()
     app_url = pg_database.replace("//govaudit@", "//govaudit_app@")
     with store.open(app_url, user="检查员") as db:
-        db.record_run(findings, [report])
+        source = Path(report.meta["source"])
+        db.record_run(findings, [report], files=[{"path": str(source), "size": source.stat().st_size,
+                                                  "mtime_ns": source.stat().st_mtime_ns,
+                                                  "sha256": report.meta["sha256"], "report": report.id}])
+        assert list(db.checked_files(source.parent).report) == [report.id]
         fid = findings.id.iloc[0]
         db.review(fid, version=0, status="已确认", note="经核实")
         db.review(fid, version=None, note="补充说明")

@@ -26,6 +26,8 @@ this module imports Voila, applies the guards below, and runs it in the same pro
 * A cap on kernels in use: past it a page request gets 503 and a Chinese "服务繁忙" page.
 * Offline: template links to outside hosts (Font Awesome from jsDelivr) are dropped; Voila's own
   bundle (voila-style.js) already carries Font Awesome, so every asset is served locally.
+* Loading text: Voila's "Running workbench..." / "Executing 1 of 1" while the page starts becomes
+  Chinese (``LOADING_TEXT``), in the same template loader.
 """
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ V1 = "v1.kernel.websocket.jupyter.org"
 PATCHED_VOILA = ("0.5.13",)           # versions the websocket patch was written and tested against
 MAX_PARTS = 1024                      # channel + header/parent/metadata/content + buffers, per frame
 DEFAULT_MAX_KERNELS = 10              # a workbench kernel holds ~300 MiB
+LOADING_TEXT = {"workbench": "正在打开审核工作台…", "dashboard": "正在打开督查看板…"}
 
 
 def is_loopback(ip: str) -> bool:
@@ -175,6 +178,16 @@ def busy_page(in_use: int, limit: int) -> str:
                  "<p>请关闭不再使用的审核页面，或稍后刷新本页（60 秒后自动重试）。</p>")
 
 
+def chinese_loading(source: str) -> str:
+    """Voila's template source with its English loading text replaced (its spinner and the cell count)."""
+    choice = ("{% if 'dashboard' in (nb_title or '') %}" + LOADING_TEXT["dashboard"] + "{% else %}"
+              + LOADING_TEXT["workbench"] + "{% endif %}")
+    source = source.replace("Running {{nb_title}}...", choice)
+    for english in ("`Executing ${cell_index} of ${cell_count}`", "`Reading ${cell_index} of ${cell_count}`"):
+        source = source.replace(english, '(document.getElementById("loading_text") || {}).innerHTML')
+    return source
+
+
 def _build_server():
     """Voila subclasses and handlers; imported lazily so ``govaudit app`` starts fast until exec."""
     import asyncio
@@ -208,7 +221,7 @@ def _build_server():
 
         def get_source(self, environment, template):
             source, filename, uptodate = self.inner.get_source(environment, template)
-            return outside.sub("", source), filename, uptodate
+            return chinese_loading(outside.sub("", source)), filename, uptodate
 
         def list_templates(self):
             return self.inner.list_templates()

@@ -1,7 +1,10 @@
 """The inspector's workbench: findings to go through, each shown at its source, reviewed into the store.
 
 ``build()`` returns the page as one widget; the notebook only calls it. The page holds no
-SQL: reviews and flags go through :mod:`govaudit.store`.
+SQL: reviews and flags go through :mod:`govaudit.store`. It reads the folder's findings from the
+store (the latest run that listed it) and loads a report only when one of its findings is opened;
+new or changed files are checked beside the page (:mod:`govaudit.ui.background`), which refreshes
+its worklist when that is done.
 """
 from __future__ import annotations
 
@@ -14,13 +17,16 @@ from urllib.parse import parse_qs
 import ipywidgets as W
 import pandas as pd
 
+from .. import cache
 from .. import store as store_mod
 from .. import template as T
-from ..api import load_many
-from ..checks import SEVERITY_ORDER, check
-from ..errors import GovauditError, StoreConflict
+from ..api import load
+from ..checks import SEVERITY_ORDER
+from ..errors import GovauditError, ReadError, StoreConflict
 from ..export import location, one_per_problem, problem_of
 from .keys import KeyShortcuts
+from ..folder import differences, listing
+from .background import FolderCheck
 from .render import SEVERITY_LEGEND, STYLE, esc, finding_html, section_html, severity_name, table_html
 from .sources import cited_text, pdf_region, quote_html
 
@@ -70,14 +76,13 @@ def build(data_dir: str | Path | None = None, db_url: str | None = None) -> W.Wi
 
 class Workbench:
     def __init__(self, data_dir: Path, db_url: str | None):
-        self.data_dir = data_dir
+        self.data_dir = Path(os.path.abspath(data_dir))
         self.db = store_mod.open(db_url)
-        self.corpus = load_many(data_dir, progress=False)
-        self.corpus.distinct_ids()          # a DOCX and its PDF: two documents, each shows its own source
-        self.reports = {r.id: r for r in self.corpus}
-        findings = check(self.corpus) if len(self.corpus) else pd.DataFrame()
-        if self._changed(findings):
-            self.db.record_run(findings, list(self.corpus))
+        self.files = pd.DataFrame(columns=[*store_mod.FILE_COLUMNS, "agency", "year"])   # as the latest run read them
+        self.report_ids: list[str] = []       # the folder's reports in that run
+        self.reports: dict = {}               # report id -> Report, loaded when one of its findings is opened
+        self.checking: FolderCheck | None = None
+        self.check_failed = False
         self.rows = pd.DataFrame()        # the filtered worklist shown in the grid: one row per problem
         self.members = pd.DataFrame()     # every finding of the worklist, with its problem
         self.unreadable_cells = pd.DataFrame()   # reading problems (category parse), shown per report
@@ -85,22 +90,79 @@ class Workbench:
         self.loaded: tuple | None = None      # the review as read, to tell unsaved changes
         self.version = 0
         self._build()
+        self._sync_folder()
         self.refresh()
         self._open_from_url()
 
-    def _changed(self, findings: pd.DataFrame) -> bool:
-        """Record a run only when the reports or their findings differ from the stored ones."""
-        stored = self.db.latest_findings()
-        stored = stored[stored.state == "现存"] if len(stored) else stored
-        return set(stored.id if len(stored) else []) != set(findings.id if len(findings) else []) \
-            or not set(self.reports) <= set(stored.report if len(stored) else [])
+    # --- the folder, as the store has it -------------------------------------------------
+    def _read_store(self) -> None:
+        """The folder's files, reports and reading problems as its latest run recorded them."""
+        self.files = self.db.checked_files(self.data_dir)
+        self.report_ids = [r for r in self.files.report if isinstance(r, str)]
+        self.reports = {k: v for k, v in self.reports.items() if k in set(self.report_ids)}
+        failed = self.files[self.files.error.notna()] if len(self.files) else self.files
+        items = "".join(f"<li>{esc(shown_read_error(r))}</li>" for r in failed.to_dict("records"))
+        self.unreadable.value = (f"<details><summary>{len(failed)} 份文件无法读取</summary><ul>{items}</ul></details>"
+                                 if items else "")
+        self._fill_filters()
+
+    def _sync_folder(self) -> None:
+        """Read the store; when the folder differs from its latest run, check it beside the page."""
+        self._read_store()
+        if (self.checking is not None and self.checking.running) or self.check_failed:
+            return
+        changed, gone = differences(listing(self.data_dir), self.files)
+        if changed or gone:
+            self._show_progress(0, len(changed))
+            self.checking = FolderCheck(self.data_dir, self.db.url, self._show_progress, self._checked)
+            self.checking.start()
+
+    def _show_progress(self, done: int, total: int | None) -> None:
+        text = ("正在检查新增或改动的文件（等待另一页面的检查完成）…" if total is None
+                else f"正在检查新增或改动的文件：{done}/{total}")
+        self.progress.value = (f"<div class='ga-card ga-progress'>{esc(text)}"
+                               "<span class='ga-muted'>（检查期间可照常审核，完成后清单自动更新）</span></div>")
+
+    def _checked(self, error: str | None) -> None:
+        """The check is done: the worklist is read again, keeping the finding that is open."""
+        try:
+            self.checking = None
+            if error:
+                self.check_failed = True
+                self.progress.value = (f"<div class='ga-card ga-error'>检查新增或改动的文件时出错：{esc(error)}"
+                                       "（清单为上次检查的结果）</div>")
+                return
+            self.progress.value = ""
+            keep = self.current["id"] if self.current is not None else None
+            self._sync_folder()               # files may have changed again meanwhile: checked once more
+            self.refresh(keep=keep)
+            if keep is None and not self.rows.empty and self.grid.selected_rows == []:
+                self.select(self.rows.id.iloc[0])
+        except Exception:                     # runs on the kernel's loop: a bug is logged, never raised there
+            log.exception("refreshing after the folder check failed")
+
+    def _report(self, report_id: str):
+        """The report of a finding, read when its finding is opened (from the parse cache when it is there)."""
+        if report_id in self.reports:
+            return self.reports[report_id]
+        rows = self.files[self.files.report == report_id] if len(self.files) else self.files
+        if not len(rows):
+            return None
+        path = Path(rows.path.iloc[0])
+        try:
+            sha = cache.file_sha256(path)
+            report = cache.get(cache.default_dir(), cache.report_key(sha, path)) or load(path)
+        except (GovauditError, OSError):
+            return None
+        report.meta.update(id=report_id, source=str(path))
+        self.reports[report_id] = report
+        return report
 
     # --- layout -------------------------------------------------------------------
     def _build(self) -> None:
-        errors = "".join(f"<li>{esc(e['message'])}</li>" for e in self.corpus.errors)
         self.header = W.HTML()
-        self.unreadable = W.HTML(f"<details><summary>{len(self.corpus.errors)} 份文件无法读取</summary>"
-                                 f"<ul>{errors}</ul></details>" if errors else "")
+        self.progress = W.HTML()            # the check of new or changed files, while it runs
+        self.unreadable = W.HTML()          # the files the latest run could not read (_read_store)
         self.f_report = W.Dropdown(description="报告", layout=W.Layout(width="300px"))
         self.f_severity = W.Dropdown(description="级别", options=[ALL, "错误", "警告", "提示"],
                                      layout=W.Layout(width="150px"))
@@ -136,7 +198,7 @@ class Workbench:
         filters = W.HBox([self.f_search, self.f_report, self.f_year, self.f_severity, self.f_status, self.f_rule],
                          layout=W.Layout(flex_flow="row wrap"))
         return W.VBox([W.HTML(STYLE + LAYOUT_STYLE + "<h2 class='ga-title'>政府信息公开工作年度报告 · 审核工作台</h2>"),
-                       self.header, W.HTML(SEVERITY_LEGEND), self.unreadable, filters])
+                       self.header, self.progress, W.HTML(SEVERITY_LEGEND), self.unreadable, filters])
 
     def _split(self) -> W.Widget:
         """The worklist on the left, the selected finding and its review on the right; each scrolls by itself."""
@@ -170,21 +232,36 @@ class Workbench:
                                  layout=W.Layout(display="none"))
 
     def _fill_filters(self) -> None:
-        reports = sorted(self.corpus, key=lambda r: (r.agency, r.year or 0))
-        self.f_report.options = [(ALL, ALL)] + [(f"{r.agency or r.id} {r.year or ''}", r.id) for r in reports]
-        self.f_report.value = ALL
-        years = sorted({r.year for r in self.corpus if r.year})
-        self.f_year.options = [ALL] + [str(y) for y in years]
-        self.f_year.value = ALL
+        """The report and year choices from the store's report list; a choice still offered stays chosen."""
+        reports = self.files[self.files.report.notna()] if len(self.files) else self.files
+        named = sorted(((a if isinstance(a, str) and a else r, _year(y), r)
+                        for r, a, y in zip(reports.report, reports.agency, reports.year)), key=lambda t: t[:2])
+        report_options = [(ALL, ALL)] + [(f"{a} {y}".strip(), r) for a, y, r in named]
+        year_options = [ALL] + sorted({y for _, y, _ in named if y})
         from ..rules import registry
         rules = [(f"{r.id} {r.title}", r.id) for r in registry.all_rules() if r.category != "parse"]
-        self.f_rule.options = [(ALL, ALL)] + rules + [(store_mod.MANUAL_RULE, store_mod.MANUAL_RULE)]
-        self.f_rule.value = ALL
+        self._filling = True                 # one refresh afterwards, not one per changed filter
+        try:
+            for widget, options in ((self.f_report, report_options), (self.f_year, year_options),
+                                    (self.f_rule, [(ALL, ALL)] + rules
+                                     + [(store_mod.MANUAL_RULE, store_mod.MANUAL_RULE)])):
+                chosen = widget.value
+                if list(widget.options) != options:
+                    widget.options = options
+                values = [o[1] if isinstance(o, tuple) else o for o in options]
+                widget.value = chosen if chosen in values else ALL
+            if hasattr(self, "flag_report"):
+                chosen = self.flag_report.value
+                self.flag_report.options = report_options[1:]
+                if chosen in set(r for _, r in report_options[1:]):
+                    self.flag_report.value = chosen
+        finally:
+            self._filling = False
 
     # --- the worklist ---------------------------------------------------------------
     def worklist(self) -> pd.DataFrame:
         """One row per problem (its most severe finding), with the number of its symptoms."""
-        rows = self.db.worklist(list(self.reports))
+        rows = self.db.worklist(self.report_ids)
         if rows.empty:
             return rows
         parse = rows["category"].eq("parse")
@@ -197,9 +274,11 @@ class Workbench:
         return one_per_problem(rows).reset_index(drop=True)
 
     def refresh(self, keep: str | None = None) -> None:
+        if getattr(self, "_filling", False):
+            return
         rows = self.worklist()
         counts = self._counts(rows)
-        self.header.value = (f"<div>数据目录 <b>{esc(self.data_dir)}</b>：{len(self.corpus)} 份报告；"
+        self.header.value = (f"<div>数据目录 <b>{esc(self.data_dir)}</b>：{len(self.report_ids)} 份报告；"
                              f"{counts}；审核数据库 <span class='ga-muted'>{esc(self.db._shown_url())}</span>；"
                              f"审核人 <b>{esc(self.db.user)}</b></div>")
         if not rows.empty:
@@ -298,7 +377,7 @@ class Workbench:
     def show(self, f: dict) -> None:
         self.current = f
         self.message.value = ""
-        report = self.reports.get(f["report"])
+        report = self._report(f["report"])
         self.detail.value = self._detail_html(f)
         if report is None:
             self.source.value = "<p class='ga-muted'>本次未读取到该报告的文件</p>"
@@ -469,11 +548,12 @@ class Workbench:
             wait_for_request()          # a preheated kernel: the request (and its URL) arrives now
         except Exception:
             pass
-        self.refresh()                  # others may have saved since the kernel was preheated
+        self._sync_folder()             # the folder or the store may have changed since the kernel was preheated
+        self.refresh()
         params = parse_qs(os.environ.get("QUERY_STRING", ""))
         report = (params.get("report") or [None])[0]
         finding = (params.get("finding") or [None])[0]
-        if report in self.reports:
+        if report in self.report_ids:
             self.f_report.value = report
             self.flag_report.value = report
         if finding and not self.select(finding):
@@ -528,6 +608,11 @@ def _matching(rows: pd.DataFrame, query: str) -> pd.DataFrame:
     for word in words:
         keep &= text.str.contains(word, regex=False)
     return rows[keep]
+
+
+def shown_read_error(record: dict) -> str:
+    """A stored reading problem as the check named it: the file (quoted if need be) and the reason."""
+    return str(ReadError(record["path"], record["error"]))
 
 
 def _year(v) -> str:
