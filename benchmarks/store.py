@@ -7,7 +7,8 @@
    findings (synthetic frames with the real columns, about 4 findings a report) with
    ``Store.record_run``, into an empty database and then a second run over it. Floor: the
    same rows written by the bare driver into a table of the same shape in one transaction
-   (SQLite: ``executemany``; PostgreSQL: ``COPY``), i.e. the database's own bulk speed.
+   (SQLite: ``executemany``; PostgreSQL: ``COPY``), i.e. the database's own bulk speed. Then the
+   time to read the latest findings back (``latest_findings``, what the workbench opens with).
 
 Environment: BENCH_SAVES (default 300), BENCH_RECORD_REPORTS (default 100000).
 Run with `make bench`.
@@ -140,10 +141,13 @@ def measure_record(name: str, url: str) -> None:
         t0 = time.perf_counter()
         db.record_run(second, reports)
         t_second = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        latest = len(db.latest_findings())
+        t_read = time.perf_counter() - t0
     floor = floor_rows_per_s(url, first)
     rows_per_s = len(first) / t_first
     print(f"{name:<12} {len(first):>9,} {t_first:>9.1f} s {rows_per_s:>10,.0f} {t_second:>9.1f} s "
-          f"{floor:>10,.0f} {floor / rows_per_s:>9.1f}x")
+          f"{floor:>10,.0f} {floor / rows_per_s:>9.1f}x {t_read:>9.1f} s ({latest:,} rows)")
 
 
 def _fresh_pg_database(base: str, name: str) -> str:
@@ -162,7 +166,7 @@ def main() -> int:
         measure_saves("postgresql", _fresh_pg_database(base, "bench"))
         print(f"\n2. record_run of {RECORD_REPORTS:,} reports (one run, then a re-run with 10% of findings gone)")
         print(f"{'backend':<12} {'findings':>9} {'first run':>11} {'rows/s':>10} {'re-run':>11} "
-              f"{'floor rows/s':>10} {'floor/ours':>9}")
+              f"{'floor rows/s':>10} {'floor/ours':>9} {'latest_findings':>15}")
         measure_record("sqlite", f"sqlite:///{tmp}/record.db")
         measure_record("postgresql", _fresh_pg_database(base, "record"))
     return 0
