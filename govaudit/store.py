@@ -328,9 +328,11 @@ class Store:
         rows = iter(rows)
         if self.engine.dialect.driver == "psycopg":
             _copy_rows(conn, table, columns, rows)
-            return
-        while chunk := list(islice(rows, BULK_CHUNK)):
-            conn.execute(table.insert(), [dict(zip(columns, r)) for r in chunk])
+        elif self.sqlite:
+            _executemany_rows(conn, table, columns, rows)
+        else:
+            while chunk := list(islice(rows, BULK_CHUNK)):
+                conn.execute(table.insert(), [dict(zip(columns, r)) for r in chunk])
 
     def review(self, finding_id: str, *, report: str = "", version: int | None = None, **changes) -> Review:
         """Save a review. ``version``: the version you read (0 for a new review); None means "whatever is there".
@@ -589,6 +591,24 @@ def _texts(column: pd.Series) -> list:
     if isinstance(column.dtype, pd.StringDtype):
         return [None if missing else v for v, missing in zip(column.tolist(), column.isna().tolist())]
     return [_text(v) for v in column.tolist()]
+
+
+def _executemany_rows(conn, table: sa.Table, columns: tuple[str, ...], rows) -> None:
+    """SQLite: one executemany of plain tuples per chunk, each value passed through its column type's own
+    conversion (a datetime as SQLAlchemy stores it); SQLAlchemy's per-row parameter building cost 2/3 of the
+    time."""
+    quote = conn.dialect.identifier_preparer.quote
+    statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+                 f"VALUES ({', '.join('?' * len(columns))})")
+    processors = (table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns)
+    convert = [(i, p) for i, p in enumerate(processors) if p]
+    while chunk := list(islice(rows, BULK_CHUNK)):
+        if convert:
+            chunk = [list(r) for r in chunk]
+            for r in chunk:
+                for i, p in convert:
+                    r[i] = p(r[i])
+        conn.exec_driver_sql(statement, [tuple(r) for r in chunk])
 
 
 def _copy_rows(conn, table: sa.Table, columns: tuple[str, ...], rows) -> None:

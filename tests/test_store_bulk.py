@@ -101,5 +101,8 @@ def test_the_same_file_twice_in_a_run_is_one_stored_report(db_url, real_findings
         with db.engine.connect() as conn:
             stored = conn.execute(sa.select(store.reports_t.c.sha256, store.reports_t.c.report)
                                   .order_by(store.reports_t.c.sha256)).all()
+            first_seen = set(conn.execute(sa.select(store.reports_t.c.first_seen)).scalars())
+            first_run = conn.execute(sa.select(store.runs_t.c.at).order_by(store.runs_t.c.id)).scalars().first()
+        assert first_seen == {first_run}          # stored in bulk as SQLAlchemy stores a time, read back equal
         assert [r.report for r in stored] == ["单位0-2024", "单位1-2024"]       # the first of equal contents
         assert set(db.checked_reports().report) == {"单位0-2024", "单位1-2024", "单位0副本-2024"}
