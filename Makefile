@@ -63,6 +63,7 @@ fuzz: $(VENV)/.test
 bench: apt-test $(VENV)/.test
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/store.py
+	$(BIN)/python benchmarks/scale.py      # BENCH_SCALE_N (default 100000), BENCH_SCALE_QUICK=1
 	$(BIN)/python benchmarks/app.py
 	$(BIN)/python benchmarks/bulletin_notebook.py
 

@@ -147,8 +147,10 @@ def make_corpus(out: Path, n: int, seed: int = 7, defect_rate: float = 0.3,
         carried, in_force = [0] * 6, rng.randint(0, 30)
         for year in (2023, 2024)[: min(2, n - i)]:
             defect = rng.choice(DEFECTS) if rng.random() < defect_rate else ""
-            others = [t for a, t in problems_text.get(year, []) if a != agency]
-            copied = rng.choice(others) if defect == "copied-section" and others else None
+            copied = None
+            if defect == "copied-section":     # listed only when needed: the list grows with the corpus
+                others = [t for a, t in problems_text.get(year, []) if a != agency]
+                copied = rng.choice(others) if others else None
             if (defect == "copied-section" and copied is None) or (defect == "carry-mismatch" and year == 2023):
                 defect = ""
             if defect == "carry-mismatch":
