@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM, open_workbench, running_app
-from conftest import FIXTURES, ROOT, SAMPLES
+from conftest import FIXTURES, ROOT, SEEDS
 from govaudit import store
 from govaudit.folder import _one_check_at_a_time
 
@@ -31,7 +31,7 @@ def workspace(tmp_path_factory):
     data = base / "reports"
     data.mkdir()
     for name in ("jiyuan-tiantan-street-2024.txt", "lushan-qintai-street-2024.txt"):
-        shutil.copy(SAMPLES / name, data)
+        shutil.copy(SEEDS / name, data)
     db = f"sqlite:///{base / 'reviews.db'}"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(base / "cache")}
     subprocess.run([sys.executable, "-m", "govaudit.cli", "check", str(data), "--db", db, "--no-progress",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REAL, ROOT, SAMPLES
+from conftest import REAL, ROOT, SEEDS
 from pgserver import free_port
 
 distributed = pytest.importorskip("dask.distributed")
@@ -69,7 +69,7 @@ def _executed(address: str) -> dict[str, int]:
 
 
 def test_check_on_a_scheduler_and_two_worker_processes_equals_a_local_run(tmp_path):
-    command = [sys.executable, "-m", "govaudit.cli", "check", str(REAL), str(SAMPLES), "--format", "json",
+    command = [sys.executable, "-m", "govaudit.cli", "check", str(REAL), str(SEEDS), "--format", "json",
                "--no-progress", "--no-cache"]
     local = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert local.returncode in (0, 1), local.stderr
@@ -83,7 +83,7 @@ def test_check_on_a_scheduler_and_two_worker_processes_equals_a_local_run(tmp_pa
     assert remote.returncode == local.returncode, remote.stderr
     findings = json.loads(remote.stdout)
     assert findings == json.loads(local.stdout) and len(findings) > 0
-    files = len(list(REAL.iterdir())) + len(list(SAMPLES.iterdir()))
+    files = len(list(REAL.iterdir())) + len(list(SEEDS.iterdir()))
     assert sum(ran.values()) == files, (ran, time.monotonic() - started)     # every file read by a worker, once
     assert min(ran.values()) > 0, ran                                          # and both workers took part
     for log in tmp_path.glob("*.log"):

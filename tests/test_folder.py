@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SEEDS
 from govaudit import store
 from govaudit.folder import check_folder, differences, listing
 
@@ -20,7 +20,7 @@ def folder(tmp_path):
     data = tmp_path / "reports"
     data.mkdir()
     for name in TWO:
-        shutil.copy(SAMPLES / name, data)
+        shutil.copy(SEEDS / name, data)
     return data
 
 
@@ -46,7 +46,7 @@ def test_new_changed_and_removed_files_are_told_apart(folder, tmp_path):
     with store.open(db_url) as db:
         check_folder(folder, db, cache_dir=tmp_path / "cache")
         recorded = db.checked_files(folder)
-    shutil.copy(SAMPLES / "qufu-shizhuang-street-2024.txt", folder)
+    shutil.copy(SEEDS / "qufu-shizhuang-street-2024.txt", folder)
     with open(folder / TWO[0], "a", encoding="utf-8") as f:
         f.write("\n")
     (folder / TWO[1]).unlink()

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 import govaudit
-from conftest import SAMPLES
+from conftest import SEEDS
 from govaudit import store
 from govaudit.errors import StoreError
 from govaudit.rules.finding import FINDING_COLUMNS
@@ -40,7 +40,7 @@ def _run(reports: range, template: pd.DataFrame, corrected: set[int] = frozenset
 
 @pytest.fixture(scope="module")
 def real_findings() -> pd.DataFrame:
-    findings = govaudit.check(govaudit.load_many(SAMPLES, progress=False, workers=1))
+    findings = govaudit.check(govaudit.load_many(SEEDS, progress=False, workers=1))
     assert len(findings) >= 4
     return findings
 
