@@ -27,7 +27,8 @@ from typing import Iterable, Iterator
 
 import pandas as pd
 
-from . import cache, readers
+from . import cache, checks, reading, readers
+from .rules import registry
 from .errors import NO_MEMORY, ReadError
 from .readers._common import os_reason, path_problem
 from .report import Corpus, Report
@@ -56,7 +57,6 @@ class Plan:
 
 @lru_cache(maxsize=8)
 def _rules_by_id(rule_ids: tuple[str, ...]) -> list:
-    from .rules import registry
     wanted = set(rule_ids)
     return [r for r in registry.all_rules() if r.id in wanted]
 
@@ -354,14 +354,11 @@ def _work(path: Path, cache_dir: str | None = None, plan: Plan | None = None):
 
 
 def _load_and_check(path: Path, cache_dir: str | None, plan: Plan | None):
-    from .api import load
-    from .checks import report_findings
-
     hit = _cached(path, cache_dir, None) if cache_dir else None    # e.g. new settings: check again, not parse
-    report = hit[0] if hit else load(path)
+    report = hit[0] if hit else reading.load(path)
     findings = None
     if plan is not None:
-        findings = report_findings(report, plan.rules(), plan.settings)
+        findings = checks.report_findings(report, plan.rules(), plan.settings)
     if cache_dir:
         sha = report.meta["sha256"]
         if not hit:
@@ -374,14 +371,20 @@ def _load_and_check(path: Path, cache_dir: str | None, plan: Plan | None):
 def check_files(paths, previous=None, *, select=None, skip=None, settings=None, workers: int | None = None,
                 progress: bool = True, client=None, cache_dir=None) -> tuple[Corpus, pd.DataFrame]:
     """Load and check many files: the corpus and its findings (the same as ``check(load_many(...))``)."""
-    from .checks import _as_reports, run_rules, select_rules
-
-    rules = select_rules(select, skip)
+    rules = checks.select_rules(select, skip)
     plan = Plan(tuple(r.id for r in rules), settings or {})
     corpus, checked = run(paths, plan=plan, workers=workers, progress=progress, client=client,
                           cache_dir=cache_dir)
     with _no_cycle_collection():
-        return corpus, run_rules(list(corpus), _as_reports(previous), rules, settings or {}, checked)
+        prior = _previous(previous, workers=workers, client=client, cache_dir=cache_dir)
+        return corpus, checks.run_rules(list(corpus), prior, rules, settings or {}, checked)
+
+
+def _previous(previous, **how) -> list[Report]:
+    """Last year's reports: a directory or files are loaded here (their unreadable files are left out)."""
+    if isinstance(previous, (str, os.PathLike)):
+        return list(run(previous, progress=False, **how)[0])
+    return checks.as_reports(previous)
 
 
 @contextmanager

@@ -1,16 +1,15 @@
-"""Running the rules: ``check(report_or_corpus, previous=...)`` and the CLI's file handling/output."""
+"""Running the rules over reports already in memory: ``check(report_or_corpus, previous=...)``.
+
+The rule runner of the one-way flow (rules -> runner -> engine -> api): it reads no files and imports
+neither the engine (``batch``) nor the API; a ``previous`` directory is loaded by ``govaudit.check`` (api.py).
+"""
 from __future__ import annotations
 
 import fnmatch
-import json
-import sys
 from contextlib import nullcontext
-from pathlib import Path
 
 import pandas as pd
 
-from .api import load_many
-from .errors import GovauditError
 from .report import Corpus, Report
 from .rules import registry
 from .rules._util import unit_key
@@ -22,14 +21,14 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.DataFrame:
     """Findings of a Report or Corpus as a DataFrame with DESIGN.md's finding columns.
 
-    ``previous``: last year's reports (a Report, a Corpus, or a directory) to pair by agency;
+    ``previous``: last year's reports (a Report, a Corpus or a list of reports) to pair by agency;
     inside a corpus, last year's report of the same agency is paired automatically.
     ``select``/``skip``: rule ids or glob patterns ("T3-*").
     """
     if isinstance(obj, Corpus):
         obj.distinct_ids()
     reports = [obj] if isinstance(obj, Report) else list(obj)
-    return run_rules(reports, _as_reports(previous), select_rules(select, skip), settings or {})
+    return run_rules(reports, as_reports(previous), select_rules(select, skip), settings or {})
 
 
 def select_rules(select=None, skip=None) -> list[registry.Rule]:
@@ -108,71 +107,14 @@ def _wanted(rule_id, select, skip) -> bool:
     return not (skip and any(fnmatch.fnmatch(rule_id, p) for p in skip))
 
 
-def _as_reports(previous) -> list[Report]:
+def as_reports(previous) -> list[Report]:
     if previous is None:
         return []
     if isinstance(previous, Report):
         return [previous]
     if isinstance(previous, Corpus):
         return list(previous)
-    if isinstance(previous, (str, Path)):
-        return list(load_many(previous, progress=False))
     return list(previous)
 
 
-def write_findings(df: pd.DataFrame, fmt: str, out: str | None):
-    """Write findings as a table, JSON, CSV or Excel (to ``out`` or stdout)."""
-    if fmt == "xlsx":
-        if not out:
-            raise GovauditError("Excel 问题清单需要用 --out 指定输出文件（如 --out 问题清单.xlsx）")
-        from .export import findings_xlsx
-        findings_xlsx(df, out)
-        return
-    if fmt == "json":
-        text = json.dumps([_jsonable(r) for r in df.to_dict("records")], ensure_ascii=False, indent=2) + "\n"
-    elif fmt == "csv":
-        text = _csv_safe(df).to_csv(index=False)
-    else:
-        text = _table(df)
-    if out:
-        Path(out).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-    else:
-        sys.stdout.write(text)
-
-
-def _jsonable(record: dict) -> dict:
-    return {k: (None if v is None or (isinstance(v, float) and v != v) else
-                v.item() if hasattr(v, "item") else v) for k, v in record.items()}
-
-
-def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """Text starting with = + - @ would be a formula in Excel: prefix a quote (OWASP CSV injection)."""
-    def safe(v):
-        return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
-    return df.apply(lambda s: s.map(safe))
-
-
-def _table(df: pd.DataFrame) -> str:
-    if df.empty:
-        return "未发现问题。\n"
-    names = registry.SEVERITY_NAMES
-    lines = []
-    for report, group in df.groupby("report", sort=False):
-        lines.append(f"\n{report}（{group['source'].iloc[0]}）")
-        unreadable = group["category"].eq("parse")
-        for f in group[~unreadable].itertuples():
-            where = " ".join(x for x in (f.table, f.row, f.column, f.section) if x)
-            lines.append(f"  [{names.get(f.severity, f.severity)}] {f.rule} {where}: {f.message}")
-        if unreadable.any():            # reading problems: listed once per report, apart from its findings
-            lines.append(f"  无法读取 {int(unreadable.sum())} 处（未取值，请对照原文）：")
-            lines += [f"    - {f.message}" for f in group[unreadable].itertuples()]
-    unreadable = int(df["category"].eq("parse").sum())
-    findings = df[df["category"].ne("parse")]
-    counts = findings["severity"].value_counts()
-    lines.append("\n合计：" + "，".join(f"{names[s]} {counts.get(s, 0)} 条" for s in ("error", "warning", "info"))
-                 + f"（涉及 {findings['problem'].nunique() if 'problem' in findings else len(findings)} 个问题）"
-                 + (f"；无法读取 {unreadable} 处" if unreadable else ""))
-    return "\n".join(lines) + "\n"
-
-
-__all__ = ["check", "write_findings", "FINDING_COLUMNS"]
+__all__ = ["check", "run_rules", "report_findings", "select_rules", "SEVERITY_ORDER", "FINDING_COLUMNS"]
