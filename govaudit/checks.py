@@ -46,34 +46,47 @@ def run_rules(reports: list[Report], prior: list[Report], rules, settings: dict,
               checked: dict[int, list[Finding]] | None = None) -> pd.DataFrame:
     """Every rule over ``reports``; ``checked`` holds per-report findings already computed, by ``id(report)``."""
     everything = reports + [p for p in prior if p not in reports]
-    last_year = _last_year_pairs(everything)
+    last_year = last_year_pairs(everything)
     findings = []
     shared: dict = {}
     for report in reports:
-        last = last_year(report)
         done = (checked or {}).get(id(report))          # its report-scope findings, computed in a worker
         if done and done[0].report != report.id:
             done = None                                  # renamed since (Corpus.distinct_ids): ids to recompute
-        todo = [r for r in rules if _applies(r, report, last)
-                and not (done is not None and r.scope == "report")]
         findings.extend(done or ())
-        if not todo:
-            continue
-        ctx = Context(report, previous=last, corpus=reports, settings=settings, shared=shared)
-        reads_cells = any(r.scope != "corpus" for r in todo)       # the copy index reads text only
-        with (report.snapshot() if reads_cells else nullcontext()), \
-                (last.snapshot() if last is not None and reads_cells else nullcontext()):
-            for rule in todo:
-                findings.extend(rule.func(ctx))
+        findings.extend(linked_findings(report, last_year(report), rules, settings, shared, corpus=reports,
+                                        report_scope=done is None))
+    return finish(findings)
+
+
+def linked_findings(report: Report, last: Report | None, rules, settings: dict, shared: dict, *,
+                    corpus: list | None = None, report_scope: bool = False) -> list[Finding]:
+    """The findings of the rules that link ``report`` to last year's (``last``) and to the rest of the batch
+    (``shared``: the copy index and unit names, or ``corpus`` to build them from), in rule order; with
+    ``report_scope`` those of the rules that read it alone come first."""
+    todo = [r for r in rules if _applies(r, report, last) and (report_scope or r.scope != "report")]
+    if not todo:
+        return []
+    ctx = Context(report, previous=last, corpus=corpus if corpus is not None else [], settings=settings,
+                  shared=shared)
+    reads_cells = any(r.scope != "corpus" for r in todo)       # the copy index reads text only
+    with (report.snapshot() if reads_cells else nullcontext()), \
+            (last.snapshot() if last is not None and reads_cells else nullcontext()):
+        return [f for rule in todo for f in rule.func(ctx)]
+
+
+def finish(findings: list[Finding]) -> pd.DataFrame:
+    """The finding frame of a run: the first of a duplicate id kept, by report, severity and rule, grouped."""
     seen: set[str] = set()
-    unique = [f for f in findings if not (f.id in seen or seen.add(f.id))]      # the first of a duplicate id
+    unique = [f for f in findings if not (f.id in seen or seen.add(f.id))]
     unique.sort(key=lambda f: (f.report, SEVERITY_ORDER[f.severity], f.rule))   # stable, in plain Python: fast
     return to_frame(group_problems(unique))
 
 
-def _last_year_pairs(reports: list[Report]):
+def last_year_pairs(reports: list):
     """Last year's report of the same unit: by its name, else by the name without the higher levels printed
-    before it ("淮安市洪泽区人民政府" / "洪泽区人民政府") when the batch has just those two spellings."""
+    before it ("淮安市洪泽区人民政府" / "洪泽区人民政府") when the batch has just those two spellings.
+    ``reports``: anything with ``.agency`` and ``.year`` (reports, or the summaries of an out-of-core run)."""
     by_name, by_key, names_of_key = {}, {}, {}
     for p in reversed(reports):             # the first of duplicates wins, as a scan would
         if p.agency and p.year is not None:
@@ -81,7 +94,7 @@ def _last_year_pairs(reports: list[Report]):
             by_key[(unit_key(p.agency), p.year)] = p
             names_of_key.setdefault(unit_key(p.agency), set()).add(p.agency)
 
-    def last(report: Report) -> Report | None:
+    def last(report):
         if not (report.agency and report.year):
             return None
         key = unit_key(report.agency)
@@ -117,4 +130,5 @@ def as_reports(previous) -> list[Report]:
     return list(previous)
 
 
-__all__ = ["check", "run_rules", "report_findings", "select_rules", "SEVERITY_ORDER", "FINDING_COLUMNS"]
+__all__ = ["check", "run_rules", "report_findings", "linked_findings", "last_year_pairs", "finish", "select_rules",
+           "SEVERITY_ORDER", "FINDING_COLUMNS"]
