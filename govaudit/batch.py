@@ -23,6 +23,7 @@ import os
 import pickle
 import sys
 import tempfile
+from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
@@ -533,6 +534,7 @@ def _run_links(tasks: list[Link], plan: Plan, cache_dir: str, shared: dict, *, w
             pool.close()
     finally:
         bar.close()
+        _recent.clear()                        # run in this process: keep no report after the run
 
 
 @dataclass(frozen=True)
@@ -589,17 +591,32 @@ def _linked(task: Link, cache_dir: str, plan: Plan, shared: dict) -> list:
                                   report_scope=task.recheck)
 
 
+RECENT = 8
+_recent: OrderedDict[tuple[str, str], Report] = OrderedDict()
+
+
 def _fetch(summary: Summary, cache_dir: str) -> Report:
-    """The parsed report of a summary: from the cache, else (a worker without that disk) read again."""
+    """The parsed report of a summary, named as the summary says (its meta a copy; the frames shared)."""
+    key = (summary.path, summary.meta["sha256"])
+    report = _recent.get(key)
+    if report is None:
+        report = _recent[key] = _load_cached(summary, cache_dir)
+        if len(_recent) > RECENT:        # a worker's last few: last year's report is usually the task before
+            _recent.popitem(last=False)
+    else:
+        _recent.move_to_end(key)
+    return replace(report, meta={**report.meta, **{k: summary.meta[k] for k in ("source", *RENAMED_META)
+                                                   if k in summary.meta}})
+
+
+def _load_cached(summary: Summary, cache_dir: str) -> Report:
+    """From the cache, else (a worker without that disk, an entry gone) read again."""
     path = Path(summary.path)
     report = cache.get(Path(cache_dir), cache.report_key(summary.meta["sha256"], path))
     if report is None:
         report = reading.load(path)
         if report.meta.get("sha256") != summary.meta["sha256"]:
             raise ReadError(path, "文件在审核过程中被改动，请重新运行")
-    for k in ("source", *RENAMED_META):
-        if k in summary.meta:
-            report.meta[k] = summary.meta[k]
     return report
 
 
