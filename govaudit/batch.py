@@ -381,7 +381,9 @@ def _work(path: Path, cache_dir: str | None = None, plan: Plan | None = None, su
             return report, findings
         summary = summarize(report, path)
         if cache_dir:
-            cache.put(Path(cache_dir), cache.summary_key(report.meta["sha256"], path), summary)
+            sha = report.meta["sha256"]
+            cache.put(Path(cache_dir), cache.summary_key(sha, path), summary)
+            cache.put(Path(cache_dir), cache.sections_key(sha, path), _compared_sections(report))
         return summary, findings
     except ReadError as e:
         return _error(path, e.reason)
@@ -535,6 +537,7 @@ def _run_links(tasks: list[Link], plan: Plan, cache_dir: str, shared: dict, *, w
     finally:
         bar.close()
         _recent.clear()                        # run in this process: keep no report after the run
+        _recent_sections.clear()
 
 
 @dataclass(frozen=True)
@@ -585,7 +588,7 @@ def _linked(task: Link, cache_dir: str, plan: Plan, shared: dict) -> list:
 
     report = fetch(task.report)
     last = fetch(task.previous) if task.previous is not None else None
-    copies = CandidateIndex({key: [(o, fetch(o).sections.get(key, "")) for o in others]
+    copies = CandidateIndex({key: [(o, _fetch_sections(o, cache_dir, fetch).get(key, "")) for o in others]
                              for key, others in task.copies.items()})
     return checks.linked_findings(report, last, plan.rules(), plan.settings, {**shared, "copy-index": copies},
                                   report_scope=task.recheck)
@@ -607,6 +610,30 @@ def _fetch(summary: Summary, cache_dir: str) -> Report:
         _recent.move_to_end(key)
     return replace(report, meta={**report.meta, **{k: summary.meta[k] for k in ("source", *RENAMED_META)
                                                    if k in summary.meta}})
+
+
+def _compared_sections(report: Report) -> dict[str, str]:
+    return {k: report.sections[k] for k in COMPARED if k in report.sections}
+
+
+_recent_sections: OrderedDict[tuple[str, str], dict] = OrderedDict()
+
+
+def _fetch_sections(summary: Summary, cache_dir: str, fetch) -> dict[str, str]:
+    """A copy candidate's compared sections: a few KiB from the cache (boilerplate makes many candidates;
+    loading each whole report would cost more than the similarity), else from its report."""
+    key = (summary.path, summary.meta["sha256"])
+    found = _recent_sections.get(key)
+    if found is None:
+        found = cache.get(Path(cache_dir), cache.sections_key(summary.meta["sha256"], Path(summary.path)))
+        if found is None:
+            found = _compared_sections(fetch(summary))
+        _recent_sections[key] = found
+        if len(_recent_sections) > 64 * RECENT:
+            _recent_sections.popitem(last=False)
+    else:
+        _recent_sections.move_to_end(key)
+    return found
 
 
 def _load_cached(summary: Summary, cache_dir: str) -> Report:

@@ -63,6 +63,11 @@ def summary_key(sha: str, path: Path) -> str:
     return f"{sha}-{_name(path)}-{fingerprint('rules')}.summary"
 
 
+def sections_key(sha: str, path: Path) -> str:
+    """The text sections copy detection compares, apart from the report (an out-of-core check's candidates)."""
+    return f"{sha}-{_name(path)}-{fingerprint()}.sections"
+
+
 def _name(path: Path) -> str:
     return hashlib.sha1(Path(path).stem.encode("utf-8")).hexdigest()[:8]
 
