@@ -8,8 +8,7 @@
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
-from .api import iter_load, load, load_many
-from .checks import check
+from .api import check, iter_load, load, load_many
 from .errors import GovauditError, ParseWarning, ReadError, StoreConflict, UnsupportedFormat
 from .report import Corpus, Report
 

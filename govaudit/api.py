@@ -1,4 +1,8 @@
-"""The public functions: load, load_many, iter_load (check is in checks)."""
+"""The public functions: load, load_many, iter_load and check.
+
+The top of the one-way flow below the UI and CLI: it wires the reader and parser (``reading``), the rule
+runner (``checks``) and the engine that runs many files (``batch``); none of those imports this module.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,47 +10,13 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from . import batch, readers
-from .errors import NO_MEMORY, GovauditError, ReadError
-from .parse import parse
-from .readers._common import os_reason
+import pandas as pd
+
+from . import batch, checks
+from .reading import load
 from .report import Corpus, Report
 
 log = logging.getLogger("govaudit")
-
-
-def load(path: str | os.PathLike) -> Report:
-    """Read and parse one report. Raises :class:`govaudit.ReadError` naming the file and the reason."""
-    path = Path(path)
-    out_of_memory = False
-    try:
-        doc = readers.read(path)
-    except GovauditError:
-        raise
-    except MemoryError:
-        out_of_memory = True        # raised below, once what the reader built (held by the traceback) is freed
-    except OSError as e:
-        raise ReadError(path, os_reason(e)) from e
-    except Exception as e:  # a reader bug must not crash a batch either
-        log.exception("reading failed for %r", str(path))
-        raise ReadError(path, f"读取时出错（{type(e).__name__}: {e}）") from e
-    if out_of_memory:
-        raise ReadError(path, NO_MEMORY)
-    try:
-        report = parse(doc)
-    except GovauditError:
-        raise
-    except MemoryError:
-        out_of_memory = True        # as above: the half-built report is freed first
-    except Exception as e:  # a parser bug must not crash a batch; say which file
-        log.exception("parse failed for %r", str(path))
-        raise ReadError(path, f"解析时出错（{type(e).__name__}: {e}）") from e
-    if out_of_memory:
-        del doc
-        raise ReadError(path, NO_MEMORY)
-    if not report.meta["sections_found"] and not report.meta["tables_found"] and not report.meta.get("not_text"):
-        raise ReadError(path, "不是政府信息公开工作年度报告（没有找到任何部分标题或统计表）")
-    return report
 
 
 def load_many(paths, *, workers: int | None = None, progress: bool = True, client=None,
@@ -76,3 +46,18 @@ def iter_load(paths, *, errors: list | None = None, workers: int | None = None, 
                 errors.append(report)
             continue
         yield report
+
+
+def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.DataFrame:
+    """Findings of a Report or Corpus as a DataFrame with DESIGN.md's finding columns.
+
+    ``previous``: last year's reports (a Report, a Corpus, or a directory) to pair by agency;
+    inside a corpus, last year's report of the same agency is paired automatically.
+    ``select``/``skip``: rule ids or glob patterns ("T3-*").
+    """
+    if isinstance(previous, (str, Path)):
+        previous = load_many(previous, progress=False)
+    return checks.check(obj, previous, select=select, skip=skip, settings=settings)
+
+
+__all__ = ["load", "load_many", "iter_load", "check"]

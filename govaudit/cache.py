@@ -19,7 +19,7 @@ from pathlib import Path
 
 _PARSER_SOURCES = ("parse.py", "sections.py", "tokens.py", "template.py", "numbers.py", "document.py", "report.py",
                    "reconcile.py", "readers")
-_RULE_SOURCES = _PARSER_SOURCES + ("checks.py", "rules")
+_RULE_SOURCES = _PARSER_SOURCES + ("checks.py", "summary.py", "rules")
 
 
 def default_dir() -> Path:
@@ -56,6 +56,16 @@ def report_key(sha: str, path: Path) -> str:
 def findings_key(sha: str, path: Path, plan: str) -> str:
     """The per-report findings of these bytes for one choice of rules and settings."""
     return f"{sha}-{_name(path)}-{fingerprint('rules')}-{plan}.findings"
+
+
+def summary_key(sha: str, path: Path) -> str:
+    """The compact summary of these bytes (see summary.py): its signatures come from the rules' code."""
+    return f"{sha}-{_name(path)}-{fingerprint('rules')}.summary"
+
+
+def sections_key(sha: str, path: Path) -> str:
+    """The text sections copy detection compares, apart from the report (an out-of-core check's candidates)."""
+    return f"{sha}-{_name(path)}-{fingerprint()}.sections"
 
 
 def _name(path: Path) -> str:

@@ -1,16 +1,15 @@
-"""Running the rules: ``check(report_or_corpus, previous=...)`` and the CLI's file handling/output."""
+"""Running the rules over reports already in memory: ``check(report_or_corpus, previous=...)``.
+
+The rule runner of the one-way flow (rules -> runner -> engine -> api): it reads no files and imports
+neither the engine (``batch``) nor the API; a ``previous`` directory is loaded by ``govaudit.check`` (api.py).
+"""
 from __future__ import annotations
 
 import fnmatch
-import json
-import sys
 from contextlib import nullcontext
-from pathlib import Path
 
 import pandas as pd
 
-from .api import load_many
-from .errors import GovauditError
 from .report import Corpus, Report
 from .rules import registry
 from .rules._util import unit_key
@@ -22,14 +21,14 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 def check(obj, previous=None, *, select=None, skip=None, settings=None) -> pd.DataFrame:
     """Findings of a Report or Corpus as a DataFrame with DESIGN.md's finding columns.
 
-    ``previous``: last year's reports (a Report, a Corpus, or a directory) to pair by agency;
+    ``previous``: last year's reports (a Report, a Corpus or a list of reports) to pair by agency;
     inside a corpus, last year's report of the same agency is paired automatically.
     ``select``/``skip``: rule ids or glob patterns ("T3-*").
     """
     if isinstance(obj, Corpus):
         obj.distinct_ids()
     reports = [obj] if isinstance(obj, Report) else list(obj)
-    return run_rules(reports, _as_reports(previous), select_rules(select, skip), settings or {})
+    return run_rules(reports, as_reports(previous), select_rules(select, skip), settings or {})
 
 
 def select_rules(select=None, skip=None) -> list[registry.Rule]:
@@ -47,34 +46,47 @@ def run_rules(reports: list[Report], prior: list[Report], rules, settings: dict,
               checked: dict[int, list[Finding]] | None = None) -> pd.DataFrame:
     """Every rule over ``reports``; ``checked`` holds per-report findings already computed, by ``id(report)``."""
     everything = reports + [p for p in prior if p not in reports]
-    last_year = _last_year_pairs(everything)
+    last_year = last_year_pairs(everything)
     findings = []
     shared: dict = {}
     for report in reports:
-        last = last_year(report)
         done = (checked or {}).get(id(report))          # its report-scope findings, computed in a worker
         if done and done[0].report != report.id:
             done = None                                  # renamed since (Corpus.distinct_ids): ids to recompute
-        todo = [r for r in rules if _applies(r, report, last)
-                and not (done is not None and r.scope == "report")]
         findings.extend(done or ())
-        if not todo:
-            continue
-        ctx = Context(report, previous=last, corpus=reports, settings=settings, shared=shared)
-        reads_cells = any(r.scope != "corpus" for r in todo)       # the copy index reads text only
-        with (report.snapshot() if reads_cells else nullcontext()), \
-                (last.snapshot() if last is not None and reads_cells else nullcontext()):
-            for rule in todo:
-                findings.extend(rule.func(ctx))
+        findings.extend(linked_findings(report, last_year(report), rules, settings, shared, corpus=reports,
+                                        report_scope=done is None))
+    return finish(findings)
+
+
+def linked_findings(report: Report, last: Report | None, rules, settings: dict, shared: dict, *,
+                    corpus: list | None = None, report_scope: bool = False) -> list[Finding]:
+    """The findings of the rules that link ``report`` to last year's (``last``) and to the rest of the batch
+    (``shared``: the copy index and unit names, or ``corpus`` to build them from), in rule order; with
+    ``report_scope`` those of the rules that read it alone come first."""
+    todo = [r for r in rules if _applies(r, report, last) and (report_scope or r.scope != "report")]
+    if not todo:
+        return []
+    ctx = Context(report, previous=last, corpus=corpus if corpus is not None else [], settings=settings,
+                  shared=shared)
+    reads_cells = any(r.scope != "corpus" for r in todo)       # the copy index reads text only
+    with (report.snapshot() if reads_cells else nullcontext()), \
+            (last.snapshot() if last is not None and reads_cells else nullcontext()):
+        return [f for rule in todo for f in rule.func(ctx)]
+
+
+def finish(findings: list[Finding]) -> pd.DataFrame:
+    """The finding frame of a run: the first of a duplicate id kept, by report, severity and rule, grouped."""
     seen: set[str] = set()
-    unique = [f for f in findings if not (f.id in seen or seen.add(f.id))]      # the first of a duplicate id
+    unique = [f for f in findings if not (f.id in seen or seen.add(f.id))]
     unique.sort(key=lambda f: (f.report, SEVERITY_ORDER[f.severity], f.rule))   # stable, in plain Python: fast
     return to_frame(group_problems(unique))
 
 
-def _last_year_pairs(reports: list[Report]):
+def last_year_pairs(reports: list):
     """Last year's report of the same unit: by its name, else by the name without the higher levels printed
-    before it ("淮安市洪泽区人民政府" / "洪泽区人民政府") when the batch has just those two spellings."""
+    before it ("淮安市洪泽区人民政府" / "洪泽区人民政府") when the batch has just those two spellings.
+    ``reports``: anything with ``.agency`` and ``.year`` (reports, or the summaries of an out-of-core run)."""
     by_name, by_key, names_of_key = {}, {}, {}
     for p in reversed(reports):             # the first of duplicates wins, as a scan would
         if p.agency and p.year is not None:
@@ -82,7 +94,7 @@ def _last_year_pairs(reports: list[Report]):
             by_key[(unit_key(p.agency), p.year)] = p
             names_of_key.setdefault(unit_key(p.agency), set()).add(p.agency)
 
-    def last(report: Report) -> Report | None:
+    def last(report):
         if not (report.agency and report.year):
             return None
         key = unit_key(report.agency)
@@ -108,71 +120,15 @@ def _wanted(rule_id, select, skip) -> bool:
     return not (skip and any(fnmatch.fnmatch(rule_id, p) for p in skip))
 
 
-def _as_reports(previous) -> list[Report]:
+def as_reports(previous) -> list[Report]:
     if previous is None:
         return []
     if isinstance(previous, Report):
         return [previous]
     if isinstance(previous, Corpus):
         return list(previous)
-    if isinstance(previous, (str, Path)):
-        return list(load_many(previous, progress=False))
     return list(previous)
 
 
-def write_findings(df: pd.DataFrame, fmt: str, out: str | None):
-    """Write findings as a table, JSON, CSV or Excel (to ``out`` or stdout)."""
-    if fmt == "xlsx":
-        if not out:
-            raise GovauditError("Excel 问题清单需要用 --out 指定输出文件（如 --out 问题清单.xlsx）")
-        from .export import findings_xlsx
-        findings_xlsx(df, out)
-        return
-    if fmt == "json":
-        text = json.dumps([_jsonable(r) for r in df.to_dict("records")], ensure_ascii=False, indent=2) + "\n"
-    elif fmt == "csv":
-        text = _csv_safe(df).to_csv(index=False)
-    else:
-        text = _table(df)
-    if out:
-        Path(out).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-    else:
-        sys.stdout.write(text)
-
-
-def _jsonable(record: dict) -> dict:
-    return {k: (None if v is None or (isinstance(v, float) and v != v) else
-                v.item() if hasattr(v, "item") else v) for k, v in record.items()}
-
-
-def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """Text starting with = + - @ would be a formula in Excel: prefix a quote (OWASP CSV injection)."""
-    def safe(v):
-        return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
-    return df.apply(lambda s: s.map(safe))
-
-
-def _table(df: pd.DataFrame) -> str:
-    if df.empty:
-        return "未发现问题。\n"
-    names = registry.SEVERITY_NAMES
-    lines = []
-    for report, group in df.groupby("report", sort=False):
-        lines.append(f"\n{report}（{group['source'].iloc[0]}）")
-        unreadable = group["category"].eq("parse")
-        for f in group[~unreadable].itertuples():
-            where = " ".join(x for x in (f.table, f.row, f.column, f.section) if x)
-            lines.append(f"  [{names.get(f.severity, f.severity)}] {f.rule} {where}: {f.message}")
-        if unreadable.any():            # reading problems: listed once per report, apart from its findings
-            lines.append(f"  无法读取 {int(unreadable.sum())} 处（未取值，请对照原文）：")
-            lines += [f"    - {f.message}" for f in group[unreadable].itertuples()]
-    unreadable = int(df["category"].eq("parse").sum())
-    findings = df[df["category"].ne("parse")]
-    counts = findings["severity"].value_counts()
-    lines.append("\n合计：" + "，".join(f"{names[s]} {counts.get(s, 0)} 条" for s in ("error", "warning", "info"))
-                 + f"（涉及 {findings['problem'].nunique() if 'problem' in findings else len(findings)} 个问题）"
-                 + (f"；无法读取 {unreadable} 处" if unreadable else ""))
-    return "\n".join(lines) + "\n"
-
-
-__all__ = ["check", "write_findings", "FINDING_COLUMNS"]
+__all__ = ["check", "run_rules", "report_findings", "linked_findings", "last_year_pairs", "finish", "select_rules",
+           "SEVERITY_ORDER", "FINDING_COLUMNS"]

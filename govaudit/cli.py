@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _extract(args) -> int:
-    from .api import load
+    from .reading import load
 
     report = load(args.file)
     if args.format == "json":
@@ -126,7 +126,7 @@ def _extract(args) -> int:
 
 def _check(args) -> int:
     from .batch import check_files
-    from .checks import write_findings
+    from .outputs import write_findings
 
     settings = _settings(args)
     if args.db:                         # a malformed URL is said now, not after reading every file

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import cache, store
-from .batch import report_files
+from .batch import check_files, report_files
 from .errors import GovauditError
 
 GROUP = 8          # new or changed files parsed per step of the progress count
@@ -91,8 +91,7 @@ def _one_check_at_a_time(folder: Path, cache_dir: Path, waiting=None):
 
 def check_folder(folder, db: store.Store, *, cache_dir=None, progress=None, waiting=None) -> int | None:
     """Check the folder and record a run when it differs from its latest one; the run's id, or None."""
-    from .api import iter_load, load_many
-    from .checks import check
+    from .api import iter_load
 
     folder = Path(os.path.abspath(folder))
     cache_dir = Path(cache_dir or cache.default_dir())
@@ -108,9 +107,8 @@ def check_folder(folder, db: store.Store, *, cache_dir=None, progress=None, wait
                 pass                            # parsed into the cache; the whole check below reads it from there
         if progress:
             progress(len(changed), len(changed))
-        corpus = load_many(folder, cache_dir=cache_dir, progress=False)
-        findings = check(corpus) if len(corpus) else pd.DataFrame()
-        return db.record_run(findings, list(corpus), files=file_records(now, corpus))
+        summaries, findings = check_files(folder, cache_dir=cache_dir, progress=False)     # out of core, cached
+        return db.record_run(findings, list(summaries), files=file_records(now, summaries))
 
 
 def main(argv: list[str] | None = None) -> int:

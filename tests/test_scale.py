@@ -11,7 +11,7 @@ import pytest
 
 import govaudit
 from conftest import ROOT, SEEDS
-from govaudit import api, batch, checks
+from govaudit import batch, checks, reading
 from govaudit.batch import check_files
 
 
@@ -27,8 +27,8 @@ def test_cache_parses_only_changed_files(tmp_path, monkeypatch):
     assert len(list(cache.glob("*.pkl"))) == 5
 
     parsed = []
-    real_load = api.load
-    monkeypatch.setattr(api, "load", lambda p: parsed.append(p.name) or real_load(p))
+    real_load = reading.load
+    monkeypatch.setattr(reading, "load", lambda p: parsed.append(p.name) or real_load(p))
     changed = data / "qufu-shizhuang-street-2024.txt"
     changed.write_text(changed.read_text(encoding="utf-8").replace("全年共主动公开信息37条", "全年共主动公开信息38条"),
                        encoding="utf-8")
@@ -104,8 +104,8 @@ def test_cached_findings_follow_file_and_settings_changes(tmp_path, monkeypatch)
     _, first = check_files(data, progress=False, workers=1, cache_dir=cache)
 
     parsed, checked = [], []
-    real_load, real_findings = api.load, checks.report_findings
-    monkeypatch.setattr(api, "load", lambda p: parsed.append(p.name) or real_load(p))
+    real_load, real_findings = reading.load, checks.report_findings
+    monkeypatch.setattr(reading, "load", lambda p: parsed.append(p.name) or real_load(p))
     monkeypatch.setattr(checks, "report_findings", lambda r, *a: checked.append(r.agency) or real_findings(r, *a))
     _, again = check_files(data, progress=False, workers=1, cache_dir=cache)
     assert parsed == checked == []                                   # everything came from the cache

@@ -10,7 +10,7 @@ from .. import template as T
 from .similarity import SectionIndex
 
 CROSS_UNIT_THRESHOLD = 0.8
-_COMPARED = ("overview", "problems")
+COMPARED = ("overview", "problems")      # the sections compared across units
 _FOREIGN_SELF = re.compile(r"我(县|市|区|省|局|委|厅|院)(?![\u4e00-\u9fff]{0,1}(?:委|政府)?(?:要求|部署|统一))")
 
 
@@ -19,18 +19,14 @@ _FOREIGN_SELF = re.compile(r"我(县|市|区|省|局|委|厅|院)(?![\u4e00-\u9f
 def c_cross_unit(ctx):
     """A text section ≥ 80 % similar to the same section of another unit's report of the same year."""
     r = ctx.report
-    if len(ctx.corpus) < 2:
-        return
-    index = ctx.shared.get("copy-index")
+    index = ctx.shared.get("copy-index")       # given by an out-of-core run; else built once from the corpus
     if index is None:
-        index = ctx.shared["copy-index"] = SectionIndex(ctx.corpus, _COMPARED)
-    if "corpus-order" not in ctx.shared:
-        ctx.shared["corpus-order"] = {id(x): i for i, x in enumerate(ctx.corpus)}
-    order = ctx.shared["corpus-order"]
-    for key in _COMPARED:
+        if len(ctx.corpus) < 2:
+            return
+        index = ctx.shared["copy-index"] = SectionIndex(ctx.corpus, COMPARED)
+    for key in COMPARED:
         title = next(t.title for t in T.SECTIONS if t.key == key)
-        hits = sorted(index.similar(r, key, CROSS_UNIT_THRESHOLD), key=lambda hit: order[id(hit[0])])
-        for other, s in hits:
+        for other, s in index.similar(r, key, CROSS_UNIT_THRESHOLD):        # in corpus order
             if other.agency == r.agency:
                 continue
             yield ctx.find("C-CROSS-UNIT", f"“{title}”部分与{other.agency}同年度报告相似度{s:.0%}",
@@ -54,7 +50,7 @@ def c_foreign_name(ctx):
                                evidence=f"原文：“…{quote}…”", where=str(m.start()))
     names = ctx.shared.get("unit-names")
     if names is None:
-        names = ctx.shared["unit-names"] = _unit_names(ctx.corpus)
+        names = ctx.shared["unit-names"] = unit_names(ctx.corpus)
     for key, text in r.sections.items():
         for name, pos in _other_units(nfkc(text), names, r.agency):
             quote = nfkc(text)[max(0, pos - 20): pos + len(name) + 20].replace("\n", " ")
@@ -67,9 +63,9 @@ def c_foreign_name(ctx):
 _UNIT_END = re.compile(r"[\u4e00-\u9fff]{2,30}?(?:局|委员会|委|办公室|办事处|街道|乡|镇|人民政府|中心)")
 
 
-def _unit_names(corpus) -> tuple[set[str], list[int]]:
+def unit_names(corpus) -> tuple[set[str], list[int]]:
     """Full names of the batch's units that are not a region's own government (departments cite theirs),
-    and their lengths, longest first (built once per run)."""
+    and their lengths, longest first (built once per run; ``corpus``: anything with ``.agency``)."""
     names = {r.agency for r in corpus if r.agency and len(r.agency) >= 5 and unit_type(r.agency) != "government"}
     return names, sorted({len(n) for n in names}, reverse=True)
 

@@ -54,68 +54,123 @@ def similar_sections(a, b, keys, threshold: float, min_chars: int = 80):
             yield key, next(t.title for t in T.SECTIONS if t.key == key), s
 
 
-class SectionIndex:
-    """Near-duplicate sections across a corpus without comparing every pair.
+PERMUTATIONS, BANDS = 64, 16
+SCREEN_MARGIN = 0.2
+_PRIME = (1 << 31) - 1
 
-    MinHash signatures (numpy) of each section's shingles, banded for LSH: reports whose
-    sections agree on a whole band become candidates. With 16 bands of 4 rows a pair at
-    similarity 0.8 is a candidate with probability 0.9998, a pair at 0.2 with 0.025.
-    Boilerplate makes many pairs similar at 0.3–0.6, so candidates are screened by the
-    share of equal signature entries (an estimate of their similarity; with 64 entries its
-    standard error at 0.8 is 0.05) before the exact Jaccard decides: only an estimate
-    ``SCREEN_MARGIN`` (four standard errors) below the threshold drops a candidate.
+
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The MinHash hash functions: a fixed seed, so every process (pool worker, Dask worker) signs alike."""
+    rng = np.random.default_rng(20210530)
+    return (rng.integers(1, _PRIME, PERMUTATIONS, dtype=np.uint64),
+            rng.integers(0, _PRIME, PERMUTATIONS, dtype=np.uint64))
+
+
+def signature(sh: np.ndarray) -> np.ndarray:
+    """The MinHash signature of a shingle set: ``PERMUTATIONS`` uint32 values."""
+    a, b = _permutations()
+    x = sh & np.uint64(0xFFFFFFFF)
+    return ((np.outer(a, x) + b[:, None]) % _PRIME).min(axis=1).astype(np.uint32)
+
+
+def section_signatures(report, keys, min_chars: int = 80) -> dict[str, np.ndarray]:
+    """The signature of each of the report's ``keys`` sections that copy detection compares (long enough, with
+    letters): what a report contributes to the index, in memory or as part of a compact summary."""
+    out = {}
+    for key in keys:
+        text = report.sections.get(key, "")
+        if len(text) < min_chars:
+            continue
+        sh = shingles(text)
+        if sh.size:
+            out[key] = signature(sh)
+    return out
+
+
+class LSH:
+    """Candidate pairs from MinHash signatures alone, banded for LSH.
+
+    Row ``i`` is one section: its group (reports of one year, one section key: only those are compared)
+    and its signature. Rows whose signatures agree on a whole band of the same group become candidates.
+    With 16 bands of 4 rows a pair at similarity 0.8 is a candidate with probability 0.9998, a pair at
+    0.2 with 0.025. Boilerplate makes many pairs similar at 0.3–0.6, so candidates are screened by the
+    share of equal signature entries (an estimate of their similarity; with 64 entries its standard
+    error at 0.8 is 0.05): only an estimate ``SCREEN_MARGIN`` (four standard errors) below the threshold
+    drops a candidate. The exact Jaccard of the texts decides, wherever the texts are.
     """
 
-    PERMUTATIONS, BANDS = 64, 16
-    SCREEN_MARGIN = 0.2
-    _PRIME = (1 << 31) - 1
-
-    def __init__(self, reports, keys, min_chars: int = 80):
-        rng = np.random.default_rng(20210530)
-        self._a = rng.integers(1, self._PRIME, self.PERMUTATIONS, dtype=np.uint64)
-        self._b = rng.integers(0, self._PRIME, self.PERMUTATIONS, dtype=np.uint64)
-        self._row: dict[tuple[int, str], int] = {}            # (id(report), key) -> row of the arrays below
-        self._reports: list = []
-        self._shingles: list[np.ndarray] = []
-        signatures: list[np.ndarray] = []
-        buckets: dict[tuple, list[int]] = {}
-        rows = self.PERMUTATIONS // self.BANDS
-        for r in reports:
-            for key in keys:
-                text = r.sections.get(key, "")
-                if len(text) < min_chars:
-                    continue
-                sh = shingles(text)
-                if not sh.size:
-                    continue
-                row = self._row[(id(r), key)] = len(self._reports)
-                self._reports.append(r)
-                self._shingles.append(sh)
-                sig = self._signature(sh)
-                signatures.append(sig)
-                for i in range(self.BANDS):
-                    buckets.setdefault((r.year, key, i, sig[i * rows:(i + 1) * rows].tobytes()), []).append(row)
-        self._signatures = np.array(signatures, dtype=np.uint32).reshape(len(signatures), self.PERMUTATIONS)
-        self._buckets_of: list[list[np.ndarray]] = [[] for _ in self._reports]
-        for members in buckets.values():
-            if len(members) > 1:
-                shared = np.array(members, dtype=np.int64)
-                for row in members:
-                    self._buckets_of[row].append(shared)
-
-    def _signature(self, sh: np.ndarray) -> np.ndarray:
-        x = sh & np.uint64(0xFFFFFFFF)
-        return ((np.outer(self._a, x) + self._b[:, None]) % self._PRIME).min(axis=1)
-
-    def similar(self, report, key: str, threshold: float):
-        """(other report, similarity) for same-year reports whose ``key`` section is at or above threshold."""
-        row = self._row.get((id(report), key))
-        if row is None or not self._buckets_of[row]:
+    def __init__(self, groups: list, signatures: np.ndarray):
+        self._signatures = signatures
+        self._buckets_of: list[list[np.ndarray]] = [[] for _ in groups]
+        if not groups:
             return
+        ids: dict = {}
+        group = np.array([ids.setdefault(g, len(ids)) for g in groups], dtype=np.uint32)
+        width = PERMUTATIONS // BANDS
+        for i in range(BANDS):
+            band = np.column_stack([group, signatures[:, i * width:(i + 1) * width]])
+            _, label, counts = np.unique(band, axis=0, return_inverse=True, return_counts=True)
+            label = label.ravel()
+            shared = np.flatnonzero(counts > 1)
+            if not shared.size:
+                continue
+            order = np.argsort(label, kind="stable")          # rows by bucket, ascending within one
+            starts = np.searchsorted(label[order], shared)
+            for bucket, start in zip(shared, starts):
+                members = order[start:start + counts[bucket]]
+                for row in members:
+                    self._buckets_of[row].append(members)
+
+    def candidates(self, row: int, threshold: float) -> np.ndarray:
+        """The rows that may be at or above ``threshold`` similar to ``row``, ascending (in corpus order)."""
+        if not self._buckets_of[row]:
+            return np.empty(0, dtype=np.int64)
         candidates = np.unique(np.concatenate(self._buckets_of[row]))
         candidates = candidates[candidates != row]
         estimate = (self._signatures[candidates] == self._signatures[row]).mean(axis=1)
-        for other in candidates[estimate >= threshold - self.SCREEN_MARGIN]:
+        return candidates[estimate >= threshold - SCREEN_MARGIN]
+
+
+class SectionIndex:
+    """Near-duplicate sections across a corpus in memory without comparing every pair (see :class:`LSH`)."""
+
+    def __init__(self, reports, keys, min_chars: int = 80):
+        self._row: dict[tuple[int, str], int] = {}            # (id(report), key) -> row
+        self._reports: list = []
+        self._shingles: list[np.ndarray] = []
+        groups, signatures = [], []
+        for r in reports:
+            for key, sig in section_signatures(r, keys, min_chars).items():
+                self._row[(id(r), key)] = len(self._reports)
+                self._reports.append(r)
+                self._shingles.append(shingles(r.sections[key]))
+                groups.append((r.year, key))
+                signatures.append(sig)
+        self._lsh = LSH(groups, np.array(signatures, dtype=np.uint32).reshape(len(signatures), PERMUTATIONS))
+
+    def similar(self, report, key: str, threshold: float):
+        """(other report, similarity) for same-year reports whose ``key`` section is at or above threshold,
+        in corpus order."""
+        row = self._row.get((id(report), key))
+        if row is None:
+            return
+        for other in self._lsh.candidates(row, threshold):
             s = jaccard(self._shingles[row], self._shingles[other])
             if s >= threshold:
                 yield self._reports[other], s
+
+
+class CandidateIndex:
+    """The same answers as :class:`SectionIndex` for one report, from candidates chosen elsewhere on
+    signatures alone (the out-of-core check): ``{key: [(other, its section text), ...]}`` in corpus order."""
+
+    def __init__(self, candidates: dict[str, list[tuple[object, str]]]):
+        self._candidates = candidates
+
+    def similar(self, report, key: str, threshold: float):
+        text = report.sections.get(key, "")
+        for other, other_text in self._candidates.get(key, ()):
+            s = similarity(text, other_text)
+            if s >= threshold:
+                yield other, s

@@ -1,0 +1,80 @@
+"""The out-of-core check (issue 17 item 1): ``govaudit check DIR`` / ``batch.check_files`` keep a compact
+summary per report, never the parsed report, and give exactly the findings of the in-memory path
+``govaudit.check(govaudit.load_many(...))``: the same ids, messages, expected and actual values, in the same order.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+
+import pandas as pd
+import pytest
+
+import govaudit
+from conftest import REAL, ROOT, SEEDS
+from govaudit.batch import check_files
+from govaudit.report import Report
+from govaudit.summary import Summary
+
+
+def _in_memory(paths, previous=None):
+    return govaudit.check(govaudit.load_many(paths, progress=False, workers=1), previous)
+
+
+def _same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """300 generated reports, two years a unit, half with an injected defect (copies, carry mismatches, ...)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from make_corpus import make_corpus
+    out = tmp_path_factory.mktemp("generated300")
+    truth = make_corpus(out, 300, seed=5, defect_rate=0.5)
+    assert {"copied-section", "carry-mismatch"} <= set(truth.values())
+    return out
+
+
+def test_generated_corpus_same_findings_as_in_memory(generated, tmp_path):
+    expected = _in_memory(generated)
+    assert {"C-CROSS-UNIT", "C-FOREIGN-NAME", "X-CARRY", "X-TEXT-REPEAT", "T3-BALANCE"} <= set(expected.rule)
+    for workers, cache in ((2, None), (2, tmp_path / "cache"), (2, tmp_path / "cache"), (1, tmp_path / "cache")):
+        summaries, findings = check_files(generated, progress=False, workers=workers, cache_dir=cache)
+        _same(findings, expected)
+        assert len(summaries) == 300 and not summaries.errors
+        assert all(type(s) is Summary for s in summaries)          # the driver kept summaries, not reports
+    assert not list(tmp_path.glob("govaudit-check-*"))
+
+
+def test_real_reports_and_samples_same_findings_as_in_memory(tmp_path):
+    data = tmp_path / "now"
+    shutil.copytree(REAL, data / "real")
+    shutil.copytree(SEEDS, data / "samples")
+    shutil.copyfile(SEEDS / "qufu-shizhuang-street-2024.txt", data / "qufu-again.txt")   # same unit and year
+    expected = _in_memory(data)
+    assert "M-CHANGED" in set(expected.rule) and expected.report.str.contains("（").any()   # one renamed
+    assert {"X-CARRY", "X-INFORCE", "C-FOREIGN-NAME"} & set(expected.rule)
+    _, findings = check_files(data, progress=False, workers=2, cache_dir=tmp_path / "cache")
+    _same(findings, expected)
+
+
+def test_previous_directory_pairs_like_in_memory(tmp_path):
+    now, before = tmp_path / "now", tmp_path / "before"
+    for f in REAL.glob("ptzhsyq*-2025.txt"):
+        (now / f.name).parent.mkdir(exist_ok=True)
+        shutil.copyfile(f, now / f.name)
+    for f in REAL.glob("ptzhsyq*-2024.txt"):
+        before.mkdir(exist_ok=True)
+        shutil.copyfile(f, before / f.name)
+    expected = _in_memory(now, previous=str(before))
+    assert "cross-year" in set(expected.category)
+    _, findings = check_files(now, previous=str(before), progress=False, workers=2)
+    _same(findings, expected)
+    _, alone = check_files(now, progress=False, workers=1)
+    assert "cross-year" not in set(alone.category)
+
+
+def test_a_report_in_memory_is_no_previous_for_check_files(tmp_path):
+    with pytest.raises(TypeError):
+        check_files(SEEDS, previous=Report({}, *(pd.DataFrame(),) * 3, {}), progress=False)
