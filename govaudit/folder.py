@@ -100,13 +100,14 @@ def check_folder(folder, db: store.Store, *, cache_dir=None, progress=None, wait
         changed, gone = differences(now, db.checked_files(folder))
         if not changed and not gone:
             return None
-        for start in range(0, len(changed), GROUP):
+        readable = [p for p in changed if now[p] != (None, None)]    # never open what the listing refused (a pipe)
+        for start in range(0, len(readable), GROUP):
             if progress:
-                progress(start, len(changed))
-            for _ in iter_load(changed[start:start + GROUP], cache_dir=cache_dir, progress=False, errors=[]):
+                progress(start, len(readable))
+            for _ in iter_load(readable[start:start + GROUP], cache_dir=cache_dir, progress=False, errors=[]):
                 pass                            # parsed into the cache; the whole check below reads it from there
         if progress:
-            progress(len(changed), len(changed))
+            progress(len(readable), len(readable))
         summaries, findings = check_files(folder, cache_dir=cache_dir, progress=False)     # out of core, cached
         return db.record_run(findings, list(summaries), files=file_records(now, summaries))
 

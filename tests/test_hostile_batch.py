@@ -339,10 +339,15 @@ def test_a_newline_in_a_file_name_cannot_fake_a_line(tmp_path):
 
 
 def test_the_workbench_lists_what_was_not_read(tmp_path):
+    from govaudit import store
+    from govaudit.folder import check_folder
     from govaudit.ui.workbench import Workbench
     root = tmp_path / "in"
     expected = _odd_folder(root)
-    bench = Workbench(root, f"sqlite:///{tmp_path / 'reviews.db'}")
+    url = f"sqlite:///{tmp_path / 'reviews.db'}"
+    with store.open(url) as db:                 # checked before the page opens, as `govaudit check --db` does
+        check_folder(root, db, cache_dir=tmp_path / "cache")
+    bench = Workbench(root, url)
     shown = bench.unreadable.value
     assert f"{len(expected)} 份文件无法读取" in shown
     for name, said in expected.items():

@@ -6,6 +6,8 @@ import shutil
 import pytest
 
 from conftest import REAL
+from govaudit import store
+from govaudit.folder import check_folder
 from govaudit.ui.workbench import Workbench, _matching
 
 
@@ -16,7 +18,10 @@ def bench(tmp_path_factory):
     data.mkdir()
     for path in sorted(REAL.glob("ptzhsyqjsp-*.txt")):
         shutil.copy(path, data)
-    return Workbench(data, f"sqlite:///{base / 'reviews.db'}")
+    url = f"sqlite:///{base / 'reviews.db'}"
+    with store.open(url) as db:                 # checked before the page opens, as `govaudit check --db` does
+        check_folder(data, db, cache_dir=base / "cache")
+    return Workbench(data, url)
 
 
 def test_search_keeps_rows_holding_every_word_in_any_case(bench):
