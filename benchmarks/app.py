@@ -99,18 +99,24 @@ def round_trip(browser, url: str, rounds: int) -> list[float]:
 
 def screenshots(browser, data: Path, db: str, out: Path, tmp: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "govaudit.cli", "check", str(data), "--db", db, "--no-progress",
+                    "--format", "json", "--out", str(tmp / "shot-findings.json")], check=False)
     with running_app(data, db, log=tmp / "shot.log") as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1280, "height": 800})     # an inspector's laptop
         offline(page)
         page.goto(url, timeout=180_000)
-        page.locator("table.dataTable tbody tr", has_text="N-TEXT-SELF").click()
-        page.get_by_placeholder("审核意见").fill("已与街道核实：“186条”为低保公示条数，与“发布信息13条”口径不一")
+        page.locator("table.dataTable tbody tr").first.wait_for(timeout=120_000)
+        page.get_by_placeholder("单位、规则、问题").fill("T4-TOTAL 洪泽")          # the real PDF: its page region
+        page.get_by_placeholder("单位、规则、问题").press("Enter")
+        page.locator("table.dataTable tbody tr", has_text="T4-TOTAL").first.click()
+        page.get_by_placeholder("审核意见").fill("已核对原文第4页：行政复议各项结果之和为11，总计填报为0，请单位更正")
         page.get_by_role("button", name="确认问题").click()
         page.get_by_text("已保存").wait_for(timeout=30_000)
-        page.screenshot(path=str(out / "workbench.png"), full_page=True)
+        page.locator("img").last.wait_for(timeout=60_000)
+        page.screenshot(path=str(out / "workbench.png"))
         page.close()
     with running_app(data, db, dashboard=True, log=tmp / "shot-dash.log") as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
         offline(page)
         page.goto(url, timeout=180_000)
         page.locator("img.ga-chart").first.wait_for(timeout=120_000)
@@ -124,7 +130,7 @@ def scale_folder(out: Path, n: int) -> Path:
     from make_corpus import make_corpus
     from wordmaker import write_docx
 
-    samples = sorted((ROOT / "data" / "samples").glob("*.txt"))
+    samples = sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt"))
     office = out.parent / "office"
     office.mkdir(parents=True, exist_ok=True)
     docx = [write_docx(govaudit.load(f), office / f"{f.stem}.docx") for f in samples]
