@@ -65,6 +65,15 @@ def browser():
         b.close()
 
 
+@pytest.fixture(scope="module")
+def app(workspace):
+    """``govaudit app`` on the module's ``workspace`` fixture (data folder, database URL, folder for the log)."""
+    from browser import running_app
+    data, db, base = workspace
+    with running_app(data, db, log=base / "workbench.log") as url:
+        yield url
+
+
 @pytest.fixture
 def page(browser):
     """A fresh page that refuses every outside request (``page.blocked`` lists them)."""

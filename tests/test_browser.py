@@ -30,13 +30,6 @@ def workspace(tmp_path_factory):
     return data, f"sqlite:///{base / 'reviews.db'}", base
 
 
-@pytest.fixture(scope="module")
-def app(workspace):
-    data, db, base = workspace
-    with running_app(data, db, log=base / "workbench.log") as url:
-        yield url
-
-
 def row(page, text: str):
     return page.locator("table.dataTable tbody tr", has_text=text)
 

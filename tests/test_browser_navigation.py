@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, open_workbench, running_app
+from browser import CHROMIUM, open_workbench
 from conftest import REAL
 from govaudit import store
 from govaudit.ui.workbench import Workbench
@@ -29,13 +29,6 @@ def workspace(tmp_path_factory):
     for path in sorted(REAL.glob("pt*.txt"))[:14]:
         shutil.copy(path, data)
     return data, f"sqlite:///{base / 'reviews.db'}", base
-
-
-@pytest.fixture(scope="module")
-def app(workspace):
-    data, db, base = workspace
-    with running_app(data, db, log=base / "workbench.log") as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, open_workbench, running_app
+from browser import CHROMIUM, open_workbench
 from conftest import FIXTURES, SEEDS
 from govaudit import store
 
@@ -27,13 +27,6 @@ def workspace(tmp_path_factory):
     shutil.copy(FIXTURES / "real" / JUNSHAN_2020, data)
     shutil.copy(SEEDS / "jiyuan-tiantan-street-2024.txt", data)
     return data, f"sqlite:///{base / 'reviews.db'}", base
-
-
-@pytest.fixture(scope="module")
-def app(workspace):
-    data, db, base = workspace
-    with running_app(data, db, log=base / "workbench.log") as url:
-        yield url
 
 
 def worklist(page, url):

@@ -26,13 +26,6 @@ def workspace(tmp_path_factory):
     return data, f"sqlite:///{base / 'reviews.db'}", base
 
 
-@pytest.fixture(scope="module")
-def app(workspace):
-    data, db, base = workspace
-    with running_app(data, db, log=base / "workbench.log") as url:
-        yield url
-
-
 def open_(page, url: str):
     page.set_default_navigation_timeout(240_000)      # the kernel reads the PDF (tabula) before the page loads
     return open_workbench(page, url)
