@@ -15,8 +15,26 @@ from . import template as T
 TIDY_COLUMNS = ["report", "agency", "year", "table", "row", "column", "value", "source"]
 
 
+class Named:
+    """The id, agency and year of a report, read from its ``meta`` (a Report, or a check's summary of one)."""
+    __slots__ = ()      # a slotted summary stays slotted
+    meta: dict
+
+    @property
+    def id(self) -> str:
+        return self.meta.get("id", "")
+
+    @property
+    def agency(self) -> str:
+        return self.meta.get("agency") or ""
+
+    @property
+    def year(self) -> int | None:
+        return self.meta.get("year")
+
+
 @dataclass
-class Report:
+class Report(Named):
     """One annual report, parsed onto the template's canonical keys.
 
     ``active``, ``requests`` and ``appeals`` are DataFrames indexed by row key with one
@@ -36,18 +54,6 @@ class Report:
     text: str = ""                      # the whole document as plain text (for narrative rules)
     section_order: list[str] = field(default_factory=list)
     _cells: dict | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def id(self) -> str:
-        return self.meta.get("id", "")
-
-    @property
-    def agency(self) -> str:
-        return self.meta.get("agency") or ""
-
-    @property
-    def year(self) -> int | None:
-        return self.meta.get("year")
 
     @property
     def template(self) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .report import Named
 from .rules.copy import COMPARED
 from .rules.similarity import section_signatures
 
@@ -19,22 +20,10 @@ RENAMED_META = ("id", "finding_key", "same_as")
 
 
 @dataclass(slots=True)
-class Summary:
+class Summary(Named):
     meta: dict
     path: str
     signatures: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return self.meta.get("id", "")
-
-    @property
-    def agency(self) -> str:
-        return self.meta.get("agency") or ""
-
-    @property
-    def year(self) -> int | None:
-        return self.meta.get("year")
 
 
 def summarize(report, path) -> Summary:
