@@ -162,7 +162,7 @@ def corpus_run(kind: str, data: Path, cache: Path) -> dict:
 
 def _corpus_run_child(kind: str, data: str, cache: str) -> None:
     """check: ``govaudit check DIR`` (holds the corpus); stream: ``iter_load`` keeping one number per report."""
-    from govaudit.batch import check_files
+    from govaudit.outofcore import check_files
 
     t0 = time.perf_counter()
     if kind == "check":

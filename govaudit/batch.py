@@ -5,9 +5,8 @@ and parse, then the rules that read that report alone. Both results are cached b
 file's sha256, so a re-run parses and checks only what changed; cache hits are read in
 the main process, as shipping a cached report back from a worker costs more than
 reading it. Files go through in blocks, so a caller that streams (``iter_load``) holds
-one block at a time. ``check_files`` (``govaudit check``) runs out of core: the main process
-keeps a compact summary per report, and the rules that link reports (last year's, the rest
-of the batch) run in a second pass on workers that load the reports from the cache.
+one block at a time. With ``summaries=True`` each report comes back as a compact summary: the
+first pass of the out-of-core check (outofcore.py, ``govaudit check``).
 
 The engine of the one-way flow: it imports the reader (``reading``) and the rule runner
 (``checks``), never the API, the UI or the CLI.
@@ -20,10 +19,7 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 import sys
-import tempfile
-from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
@@ -32,14 +28,10 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import numpy as np
-import pandas as pd
-
 from . import cache, checks, reading, readers
 from .rules import registry
-from .rules.copy import COMPARED, CROSS_UNIT_THRESHOLD, unit_names
-from .rules.similarity import LSH, PERMUTATIONS, CandidateIndex
-from .summary import RENAMED_META, Summaries, Summary, summarize
+from .rules.copy import COMPARED
+from .summary import Summary, summarize
 from .errors import NO_MEMORY, ReadError
 from .readers._common import os_reason, path_problem
 from .report import Corpus, Report
@@ -83,20 +75,21 @@ def report_files(paths: str | os.PathLike | Iterable[str | os.PathLike], errors:
     entries = _listing(paths)
     if errors is not None:
         errors.extend(rec for _, rec in entries if rec is not None)
-    return [p for p, rec in entries if rec is None]
+    return [Path(p) for p, rec in entries if rec is None]
 
 
-def _listing(paths) -> list[tuple[Path, dict | None]]:
-    """Every file to read (with None) and everything left out (with its error record), sorted per path given."""
+def _listing(paths) -> list[tuple[str, dict | None]]:
+    """Every file to read (with None) and everything left out (with its error record), sorted per path given
+    (as paths sort: part by part). Paths as text: a folder may hold 100,000 reports."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     suffixes = set(readers.suffixes())
-    out: list[tuple[Path, dict | None]] = []
+    out: list[tuple[str, dict | None]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(_walk(p, suffixes), key=lambda e: e[0])
+            out += sorted(_walk(p, suffixes), key=lambda e: e[0].replace(os.sep, "\0"))
         else:
-            out.append((p, None))         # named explicitly: its reader says what is wrong with it, if anything
+            out.append((str(p), None))    # named explicitly: its reader says what is wrong with it, if anything
     return out
 
 
@@ -104,8 +97,8 @@ def _listing(paths) -> list[tuple[Path, dict | None]]:
 _NOT_REPORTS = (".", "~$")
 
 
-def _walk(root: Path, suffixes: set[str]) -> list[tuple[Path, dict | None]]:
-    found: list[tuple[Path, dict | None]] = []
+def _walk(root: Path, suffixes: set[str]) -> list[tuple[str, dict | None]]:
+    found: list[tuple[str, dict | None]] = []
     seen: set[tuple[int, int]] = set()
     real, linked = [root], []              # folders reached through a symlink are walked after the real ones
     while real or linked:
@@ -116,38 +109,47 @@ def _walk(root: Path, suffixes: set[str]) -> list[tuple[Path, dict | None]]:
                 continue                   # already walked by another way (a link to it, or a link loop)
             seen.add((st.st_dev, st.st_ino))
             with os.scandir(folder) as it:
-                children = sorted(it, key=lambda e: e.name)
+                folders = _walk_entries(it, suffixes, found)
         except OSError as e:
-            found.append((folder, _error(folder, f"无法打开文件夹（{_folder_reason(e)}），其中的文件均未读取")))
+            found.append((str(folder), _error(folder, f"无法打开文件夹（{_folder_reason(e)}），其中的文件均未读取")))
             continue
-        for entry in children:
-            if entry.name.startswith(_NOT_REPORTS):
-                continue
-            path = Path(entry.path)
-            named = path.suffix.lower() in suffixes
-            try:
-                is_link = entry.is_symlink()
-                is_dir = entry.is_dir()                     # follows a symlink; False when it is broken
-            except OSError as e:
-                if named:
-                    found.append((path, _error(path, path_problem(path) or os_reason(e))))
-                continue
-            if is_dir:
-                if named:
-                    found.append((path, _error(path, "这是一个文件夹，不是报告文件（名称以报告扩展名结尾）；"
-                                                     "文件夹中的报告照常读取")))
-                (linked if is_link else real).append(path)
-                continue
-            if not named and is_link:
-                try:
-                    named = Path(os.readlink(path)).suffix.lower() in suffixes
-                except OSError:
-                    pass
-            if not named:
-                continue
-            problem = path_problem(path)       # a broken or looping link, a pipe, a device
-            found.append((path, _error(path, problem) if problem else None))
+        for name, path, is_link in sorted(folders):
+            (linked if is_link else real).append(path)
     return found
+
+
+def _walk_entries(entries, suffixes: set[str], found: list) -> list[tuple[str, Path, bool]]:
+    """Add a folder's report files to ``found`` (in any order: the listing sorts them), each entry seen once
+    and not kept (a folder may hold 100,000 files); its subfolders, to walk: (name, path, is a link)."""
+    folders = []
+    for entry in entries:
+        if entry.name.startswith(_NOT_REPORTS):
+            continue
+        path = Path(entry.path)
+        named = path.suffix.lower() in suffixes
+        try:
+            is_link = entry.is_symlink()
+            is_dir = entry.is_dir()                     # follows a symlink; False when it is broken
+        except OSError as e:
+            if named:
+                found.append((entry.path, _error(path, path_problem(path) or os_reason(e))))
+            continue
+        if is_dir:
+            if named:
+                found.append((entry.path, _error(path, "这是一个文件夹，不是报告文件（名称以报告扩展名结尾）；"
+                                                       "文件夹中的报告照常读取")))
+            folders.append((entry.name, path, is_link))
+            continue
+        if not named and is_link:
+            try:
+                named = Path(os.readlink(path)).suffix.lower() in suffixes
+            except OSError:
+                pass
+        if not named:
+            continue
+        problem = path_problem(path)       # a broken or looping link, a pipe, a device
+        found.append((entry.path, _error(path, problem) if problem else None))
+    return folders
 
 
 def _folder_reason(e: OSError) -> str:
@@ -179,33 +181,36 @@ def stream(paths, *, plan: Plan | None = None, workers: int | None = None, progr
     file whose worker died twice (the pool is replaced; its files are retried one by one, alone).
     """
     entries = _listing(paths)
+    files = [p for p, _ in entries]                       # compact: the listing's pairs are let go
+    refused = {i: rec for i, (_, rec) in enumerate(entries) if rec is not None}
+    del entries
     cache_dir = str(cache_dir) if cache_dir else None
     one = partial(_work, cache_dir=cache_dir, plan=plan, summaries=summaries)
     hit = _cached_summary if summaries else _cached
     with ExitStack() as stack:
-        bar = _progress(len(entries), progress)
+        bar = _progress(len(files), progress)
         stack.callback(bar.close)
         pool = _Pool()
         stack.callback(pool.close)
-        for start in range(0, len(entries), BLOCK):
-            block = entries[start:start + BLOCK]
+        for start in range(0, len(files), BLOCK):
+            block = [(Path(f), refused.get(i)) for i, f in enumerate(files[start:start + BLOCK], start)]
             with _no_cycle_collection():
                 results = [err if err is not None else hit(f, cache_dir, plan) if cache_dir else None
                            for f, err in block]
             bar.update(sum(r is not None for r in results))
             todo = [i for i, r in enumerate(results) if r is None]
-            files = [block[i][0] for i in todo]
+            paths = [block[i][0] for i in todo]
             if client is not None:
-                done = _on_cluster(client, one, files)
+                done = _on_cluster(client, one, paths)
                 bar.update(len(todo))
             elif not pool.started and (len(todo) <= 4 or workers == 1):
                 done = []
-                for f in files:
+                for f in paths:
                     done.append(one(f))
                     bar.update()
             else:
-                size = workers or min(len(entries) - start, os.cpu_count() or 1)
-                done = pool.map(one, files, size, bar)
+                size = workers or min(len(files) - start, os.cpu_count() or 1)
+                done = pool.map(one, paths, size, bar)
             for i, r in zip(todo, done):
                 results[i] = r
             for i, (f, _) in enumerate(block):
@@ -288,8 +293,8 @@ def _work_all(one, items: list) -> list:
 
 
 def _path_of(item) -> Path:
-    """The file an item of work stands for: a path, or the report of a link task."""
-    return Path(item.report.path) if isinstance(item, Link) else item
+    """The file an item of work stands for: a path, or the report of a second-pass task (outofcore.Link)."""
+    return Path(item.report.path) if hasattr(item, "report") else item
 
 
 def _on_cluster(client, one, items: list, **broadcast) -> list:
@@ -416,249 +421,8 @@ def _load_and_check(path: Path, cache_dir: str | None, plan: Plan | None):
     return report, findings
 
 
-def check_files(paths, previous=None, *, select=None, skip=None, settings=None, workers: int | None = None,
-                progress: bool = True, client=None, cache_dir=None) -> tuple[Summaries, pd.DataFrame]:
-    """Load and check many files out of core: their summaries and findings (the same findings as
-    ``govaudit.check(govaudit.load_many(paths), previous)``).
-
-    The main process never holds a parsed report. Pass 1, per file on a worker: parse (or take the cache),
-    the rules that read the report alone, a compact summary; the parsed report goes to the content cache
-    (``cache_dir``, else a temporary one for this run). Between the passes, on summaries only: last year's
-    report of each unit (``checks.last_year_pairs``), candidate copies by LSH on MinHash signatures, the
-    batch's unit names. Pass 2, per report on a worker: the cross-year and corpus rules, with the report,
-    last year's and the candidates loaded from the cache (exact similarity there). A process pool and a
-    Dask ``client`` run the same two passes.
-    """
-    rules = checks.select_rules(select, skip)
-    plan = Plan(tuple(r.id for r in rules), settings or {})
-    how = {"workers": workers, "progress": progress, "client": client}
-    with _run_cache(cache_dir) as cache_dir:
-        done, found = Summaries(), []
-        for _, summary, findings in stream(paths, plan=plan, cache_dir=cache_dir, summaries=True, **how):
-            if isinstance(summary, dict):
-                done.errors.append(summary)
-            else:
-                done.reports.append(summary)
-                found.append(findings)
-        prior = _previous_summaries(previous, cache_dir, **how)
-        renamed = _distinct_ids(done.reports)
-        tasks = _links(done.reports, prior, rules, renamed)
-        shared = _shared(done.reports, rules)
-        linked = _run_links(tasks, plan, cache_dir, shared, **how) if tasks else []
-    by_report = dict(zip((id(t.report) for t in tasks), linked))
-    findings = []
-    for summary, own in zip(done.reports, found):
-        extra = by_report.get(id(summary), [])
-        if isinstance(extra, dict):                  # pass 2 failed on it: the output is incomplete, say so
-            done.errors.append(extra)
-            extra = []
-        findings.extend(() if id(summary) in renamed else own)
-        findings.extend(extra)
-    with _no_cycle_collection():
-        return done, checks.finish(findings)
-
-
-@dataclass(frozen=True)
-class Link:
-    """Pass 2 for one report: last year's report, same-year candidates for copy per section, and whether
-    its report-scope rules must run again (renamed as a second file of its unit)."""
-    report: Summary
-    previous: Summary | None
-    copies: dict[str, list[Summary]]
-    recheck: bool
-
-
-def _links(summaries: list[Summary], prior: list[Summary], rules, renamed: set[int]) -> list[Link]:
-    """The pass-2 tasks: one per report that a cross-year or corpus rule (or a rename) concerns."""
-    scopes = {r.scope for r in rules}
-    last_year = checks.last_year_pairs(summaries + prior) if "cross-year" in scopes else (lambda s: None)
-    copies = _copy_candidates(summaries) if any(r.id == "C-CROSS-UNIT" for r in rules) else {}
-    tasks = []
-    for s in summaries:
-        last = last_year(s)
-        if id(s) in renamed or "corpus" in scopes or last is not None:
-            tasks.append(Link(s, last, copies.get(id(s), {}), id(s) in renamed))
-    return tasks
-
-
-def _copy_candidates(summaries: list[Summary]) -> dict[int, dict[str, list[Summary]]]:
-    """Per summary (by ``id``) and section, the same-year summaries LSH makes candidates (corpus order)."""
-    rows = [(s, key) for s in summaries for key in COMPARED if key in s.signatures]
-    signatures = np.array([s.signatures[key] for s, key in rows], dtype=np.uint32).reshape(len(rows), PERMUTATIONS)
-    lsh = LSH([(s.year, key) for s, key in rows], signatures)
-    out: dict[int, dict[str, list[Summary]]] = {}
-    for row, (s, key) in enumerate(rows):
-        others = lsh.candidates(row, CROSS_UNIT_THRESHOLD)
-        if others.size:
-            out.setdefault(id(s), {})[key] = [rows[i][0] for i in others]
-    return out
-
-
-def _shared(summaries: list[Summary], rules) -> dict:
-    """What every pass-2 task reads: the batch's unit names (C-FOREIGN-NAME), sent once to each worker."""
-    return {"unit-names": unit_names(summaries)} if any(r.id == "C-FOREIGN-NAME" for r in rules) else {}
-
-
-def _distinct_ids(summaries: list[Summary]) -> set[int]:
-    """``Corpus.distinct_ids`` on the summaries: ``id`` of each one renamed (a second file of a unit's year)."""
-    before = [s.id for s in summaries]
-    Corpus(reports=summaries).distinct_ids()
-    return {id(s) for s, was in zip(summaries, before) if s.id != was}
-
-
-def _previous_summaries(previous, cache_dir: str, **how) -> list[Summary]:
-    """Last year's reports given as a directory or files (their unreadable files are left out), or reports."""
-    if previous is None:
-        return []
-    if isinstance(previous, (str, os.PathLike)):
-        return [s for _, s, _ in stream(previous, cache_dir=cache_dir, summaries=True, **{**how, "progress": False})
-                if not isinstance(s, dict)]
-    raise TypeError("check_files: previous is a directory or a file; use govaudit.check for reports in memory")
-
-
-def _run_links(tasks: list[Link], plan: Plan, cache_dir: str, shared: dict, *, workers, progress, client) -> list:
-    """Pass 2 over the tasks, in order: each task's findings, or an error record naming its file."""
-    one = partial(_link, cache_dir=cache_dir, plan=plan)
-    bar = _progress(len(tasks), progress, "关联核对")
-    try:
-        if client is not None:
-            [future] = client.scatter([shared], broadcast=True)
-            out = _on_cluster(client, one, tasks, shared=future)
-            bar.update(len(tasks))
-            return out
-        if len(tasks) <= 4 or workers == 1:
-            out = []
-            for task in tasks:
-                out.append(one(task, shared=shared))
-                bar.update()
-            return out
-        one = partial(one, shared=_SharedFile.write(cache_dir, shared))
-        pool = _Pool()
-        try:
-            return pool.map(one, tasks, workers or min(len(tasks), os.cpu_count() or 1), bar)
-        finally:
-            pool.close()
-    finally:
-        bar.close()
-        _recent.clear()                        # run in this process: keep no report after the run
-        _recent_sections.clear()
-
-
-@dataclass(frozen=True)
-class _SharedFile:
-    """Data every pool task reads, written once beside the cache: a worker loads it once, not per task."""
-    path: str
-
-    @classmethod
-    def write(cls, cache_dir: str, data: dict) -> "_SharedFile":
-        fd, path = tempfile.mkstemp(dir=cache_dir, prefix="run-", suffix=".shared")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        return cls(path)
-
-
-@lru_cache(maxsize=2)
-def _shared_data(shared) -> dict:
-    if isinstance(shared, _SharedFile):
-        return pickle.loads(Path(shared.path).read_bytes())
-    return shared
-
-
-def _link(task: Link, cache_dir: str, plan: Plan, shared) -> list | dict:
-    """Pass 2 for one report, on a worker: its cross-year and corpus findings, or an error record."""
-    path = Path(task.report.path)
-    try:
-        data = _shared_data(shared) if isinstance(shared, _SharedFile) else shared
-        return _linked(task, cache_dir, plan, data)
-    except ReadError as e:
-        return _error(path, e.reason)
-    except MemoryError:
-        pass
-    except OSError as e:
-        return _error(path, os_reason(e))
-    except Exception as e:                   # a rule bug: say which file, go on
-        log.exception("checking %r against the batch failed", str(path))
-        return _error(path, f"审核时出错（{type(e).__name__}: {e}）")
-    return _error(path, NO_MEMORY)
-
-
-def _linked(task: Link, cache_dir: str, plan: Plan, shared: dict) -> list:
-    fetched: dict[int, Report] = {}
-
-    def fetch(s: Summary) -> Report:
-        if id(s) not in fetched:
-            fetched[id(s)] = _fetch(s, cache_dir)
-        return fetched[id(s)]
-
-    report = fetch(task.report)
-    last = fetch(task.previous) if task.previous is not None else None
-    copies = CandidateIndex({key: [(o, _fetch_sections(o, cache_dir, fetch).get(key, "")) for o in others]
-                             for key, others in task.copies.items()})
-    return checks.linked_findings(report, last, plan.rules(), plan.settings, {**shared, "copy-index": copies},
-                                  report_scope=task.recheck)
-
-
-RECENT = 8
-_recent: OrderedDict[tuple[str, str], Report] = OrderedDict()
-
-
-def _fetch(summary: Summary, cache_dir: str) -> Report:
-    """The parsed report of a summary, named as the summary says (its meta a copy; the frames shared)."""
-    key = (summary.path, summary.meta["sha256"])
-    report = _recent.get(key)
-    if report is None:
-        report = _recent[key] = _load_cached(summary, cache_dir)
-        if len(_recent) > RECENT:        # a worker's last few: last year's report is usually the task before
-            _recent.popitem(last=False)
-    else:
-        _recent.move_to_end(key)
-    return replace(report, meta={**report.meta, **{k: summary.meta[k] for k in ("source", *RENAMED_META)
-                                                   if k in summary.meta}})
-
-
 def _compared_sections(report: Report) -> dict[str, str]:
     return {k: report.sections[k] for k in COMPARED if k in report.sections}
-
-
-_recent_sections: OrderedDict[tuple[str, str], dict] = OrderedDict()
-
-
-def _fetch_sections(summary: Summary, cache_dir: str, fetch) -> dict[str, str]:
-    """A copy candidate's compared sections: a few KiB from the cache (boilerplate makes many candidates;
-    loading each whole report would cost more than the similarity), else from its report."""
-    key = (summary.path, summary.meta["sha256"])
-    found = _recent_sections.get(key)
-    if found is None:
-        found = cache.get(Path(cache_dir), cache.sections_key(summary.meta["sha256"], Path(summary.path)))
-        if found is None:
-            found = _compared_sections(fetch(summary))
-        _recent_sections[key] = found
-        if len(_recent_sections) > 64 * RECENT:
-            _recent_sections.popitem(last=False)
-    else:
-        _recent_sections.move_to_end(key)
-    return found
-
-
-def _load_cached(summary: Summary, cache_dir: str) -> Report:
-    """From the cache, else (a worker without that disk, an entry gone) read again."""
-    path = Path(summary.path)
-    report = cache.get(Path(cache_dir), cache.report_key(summary.meta["sha256"], path))
-    if report is None:
-        report = reading.load(path)
-        if report.meta.get("sha256") != summary.meta["sha256"]:
-            raise ReadError(path, "文件在审核过程中被改动，请重新运行")
-    return report
-
-
-@contextmanager
-def _run_cache(cache_dir):
-    """The cache directory of a run: the one given, else a temporary one removed at the end."""
-    if cache_dir:
-        yield str(cache_dir)
-        return
-    with tempfile.TemporaryDirectory(prefix="govaudit-check-") as tmp:
-        yield tmp
 
 
 @contextmanager

@@ -125,46 +125,55 @@ def _extract(args) -> int:
 
 
 def _check(args) -> int:
-    from .batch import check_files
-    from .outputs import write_findings
+    from .outofcore import check_run
+    from .outputs import write_findings_frames
 
     settings = _settings(args)
     if args.db:                         # a malformed URL is said now, not after reading every file
         from .store import check_url
         check_url(args.db)
     from .cache import default_dir
-    client = None
-    if args.scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise GovauditError("使用 --scheduler 需要安装 dask：pip install 'govaudit[dask]'") from None
-        try:
-            client = Client(args.scheduler, timeout="20s")
-        except (OSError, TimeoutError) as e:
-            raise GovauditError(f"无法连接 Dask 集群 {args.scheduler}：{e}") from e
+    client = _dask_client(args.scheduler) if args.scheduler else None
     cache_dir = None if args.no_cache else (args.cache or default_dir())
     from .folder import file_records, listing
     listed = listing(args.paths) if args.db else {}     # stamps before reading: a file changed meanwhile is seen
+    errors_found = False
+
+    def shown(frames):
+        nonlocal errors_found
+        for df in frames:
+            errors_found |= bool((df["severity"] == "error").any())
+            yield df[df["severity"].map(_rank) >= _rank(args.severity)]
+
     try:
-        corpus, findings = check_files(args.paths, previous=args.previous, settings=settings,
-                                       progress=not args.no_progress, client=client, cache_dir=cache_dir)
+        with check_run(args.paths, previous=args.previous, settings=settings, progress=not args.no_progress,
+                       client=client, cache_dir=cache_dir) as run:
+            if args.db:
+                from . import store
+                with store.open(args.db, user=args.user) as db:
+                    db.record_run(run.findings(), run.summaries(), files=file_records(listed, run))
+            for e in run.errors:
+                print(f"govaudit: {e['message']}", file=sys.stderr)
+            write_findings_frames(shown(run.findings()), args.format, args.out)
+            errors, reports = run.errors, len(run)
     finally:
         if client is not None:
             client.close()
-    errors = corpus.errors
-    if args.db:
-        from . import store
-        with store.open(args.db, user=args.user) as db:
-            db.record_run(findings, list(corpus), files=file_records(listed, corpus))
-    for e in errors:
-        print(f"govaudit: {e['message']}", file=sys.stderr)
-    shown = findings[findings["severity"].map(_rank) >= _rank(args.severity)]
-    write_findings(shown, args.format, args.out)
     if errors:               # a file not read is a file not checked: never a silent "no findings"
-        print(f"govaudit: {len(errors)} 个文件无法读取（见上），其余 {len(corpus.reports)} 份报告已审核", file=sys.stderr)
+        print(f"govaudit: {len(errors)} 个文件无法读取（见上），其余 {reports} 份报告已审核", file=sys.stderr)
         return EXIT_FAILED
-    return EXIT_FINDINGS if (findings["severity"] == "error").any() else EXIT_OK
+    return EXIT_FINDINGS if errors_found else EXIT_OK
+
+
+def _dask_client(address: str):
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise GovauditError("使用 --scheduler 需要安装 dask：pip install 'govaudit[dask]'") from None
+    try:
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError) as e:
+        raise GovauditError(f"无法连接 Dask 集群 {address}：{e}") from e
 
 
 def _settings(args) -> dict:

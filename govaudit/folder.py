@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import cache, store
-from .batch import check_files, report_files
+from .batch import report_files
+from .outofcore import check_files
 from .errors import GovauditError
 
 GROUP = 8          # new or changed files parsed per step of the progress count

@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
 from .errors import GovauditError
 from .rules import registry
+from .rules.finding import FINDING_COLUMNS
 
 
 def write_findings(df: pd.DataFrame, fmt: str, out: str | None):
@@ -29,6 +31,47 @@ def write_findings(df: pd.DataFrame, fmt: str, out: str | None):
         Path(out).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
     else:
         sys.stdout.write(text)
+
+
+def write_findings_frames(frames: Iterable[pd.DataFrame], fmt: str, out: str | None) -> None:
+    """``write_findings`` for findings that come frame by frame (an out-of-core run): CSV and JSON are
+    written as they come, byte for byte what one frame would give; a table and Excel need them all first."""
+    if fmt not in ("csv", "json"):
+        frames = list(frames)
+        write_findings(pd.concat(frames, ignore_index=True) if frames else _empty(), fmt, out)
+        return
+    f = open(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") if out else sys.stdout
+    try:
+        if fmt == "csv":
+            _csv_frames(frames, f)
+        else:
+            _json_frames(frames, f)
+    finally:
+        if out:
+            f.close()
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=FINDING_COLUMNS, dtype=object)
+
+
+def _csv_frames(frames, f) -> None:
+    header = True
+    for df in frames:
+        f.write(_csv_safe(df).to_csv(index=False, header=header))
+        header = False
+    if header:
+        f.write(_empty().to_csv(index=False))
+
+
+def _json_frames(frames, f) -> None:
+    first = True
+    for df in frames:
+        for record in df.to_dict("records"):
+            text = json.dumps(_jsonable(record), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            f.write(("[\n  " if first else ",\n  ") + text)
+            first = False
+    f.write("[]\n" if first else "\n]\n")
 
 
 def _jsonable(record: dict) -> dict:

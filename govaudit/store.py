@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from itertools import islice, repeat
+from typing import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -293,27 +294,36 @@ class Store:
             rows = [{**r, "seq": top + i} for i, r in enumerate(rows, 1)]
         conn.execute(history_t.insert(), rows)
 
-    def record_run(self, findings: pd.DataFrame, reports=(), files=()) -> int:
+    def record_run(self, findings: pd.DataFrame | Iterable[pd.DataFrame], reports=(), files=()) -> int:
         """Store one check run: the reports it read and every finding it gave. Reviews are untouched.
 
+        ``findings``: one frame, or frames one after another (an out-of-core run: never all in memory);
+        ``reports`` likewise a list or an iterable (read in chunks).
         ``files``: the files the run listed, as dicts with :data:`FILE_COLUMNS` (size and mtime as listed
         before reading; report or error), so a folder can later be compared with its latest run.
         Written in bulk (chunks of ``BULK_CHUNK`` rows; PostgreSQL through psycopg: COPY), all in one
         transaction: a run is recorded whole or not at all, since a half-recorded run would mark the
         findings it did not reach as gone."""
-        reports = list(reports)
+        frames = [findings] if isinstance(findings, pd.DataFrame) else findings
+        chunks = [list(reports)] if isinstance(reports, (list, tuple)) else _chunks(reports, _LOOKUP_CHUNK)
         at = _now()
+        counted = {"reports": 0, "findings": 0}
         try:
             with self._writing() as conn:
-                self._add_new_reports(conn, reports, at)
-                run_id = conn.execute(runs_t.insert().values(at=at, user=self.user, reports=len(reports),
-                                                             findings=len(findings))).inserted_primary_key[0]
-                seen = {r.meta["id"]: r.meta["sha256"] for r in reports}      # a report named twice: the last
-                self._bulk_insert(conn, run_reports_t, ("run_id", "report", "sha256"),
-                                  ((run_id, k, v) for k, v in seen.items()))
+                run_id = conn.execute(runs_t.insert().values(at=at, user=self.user, reports=0,
+                                                             findings=0)).inserted_primary_key[0]
+                for chunk in chunks:
+                    self._add_new_reports(conn, chunk, at)
+                    seen = {r.meta["id"]: r.meta["sha256"] for r in chunk}      # a report named twice: the last
+                    counted["reports"] += len(chunk)
+                    self._bulk_insert(conn, run_reports_t, ("run_id", "report", "sha256"),
+                                      ((run_id, k, v) for k, v in seen.items()))
                 self._bulk_insert(conn, run_files_t, ("run_id", *FILE_COLUMNS),
                                   ((run_id, *(f.get(c) for c in FILE_COLUMNS)) for f in files))
-                self._bulk_insert(conn, findings_t, ("run_id", *_FINDING_COLUMNS), _finding_rows(findings, run_id))
+                for frame in frames:
+                    counted["findings"] += len(frame)
+                    self._bulk_insert(conn, findings_t, ("run_id", *_FINDING_COLUMNS), _finding_rows(frame, run_id))
+                conn.execute(runs_t.update().where(runs_t.c.id == run_id).values(**counted))
         except sa.exc.IntegrityError as e:
             raise StoreError(f"保存检查结果失败：{e.orig}") from e
         return run_id
@@ -586,6 +596,12 @@ def _current_findings(conn) -> pd.DataFrame:
                             columns=names)
         parts.append(part[part.report.map(latest) == run_id])
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=names)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    items = iter(items)
+    while chunk := list(islice(items, size)):
+        yield chunk
 
 
 def _finding_rows(findings: pd.DataFrame, run_id: int):

@@ -20,7 +20,7 @@ LAYERS = [
     ("reading", {"reading"}),                      # one file: readers then parse
     ("rules", {"rules"}),
     ("runner", {"checks"}),                        # the rules over reports in memory
-    ("engine", {"batch", "summary"}),              # many files: pool or Dask, cache, the out-of-core check
+    ("engine", {"batch", "summary", "spill", "outofcore"}),   # many files: pool or Dask, cache, the out-of-core check
     ("api", {"api"}),
     ("outputs", {"outputs", "export", "store", "migrations", "bulletin", "official_docx", "charts", "folder"}),
     ("ui", {"ui"}),

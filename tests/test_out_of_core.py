@@ -1,4 +1,4 @@
-"""The out-of-core check (issue 17 item 1): ``govaudit check DIR`` / ``batch.check_files`` keep a compact
+"""The out-of-core check (issue 17 item 1): ``govaudit check DIR`` / ``outofcore.check_files`` keep a compact
 summary per report, never the parsed report, and give exactly the findings of the in-memory path
 ``govaudit.check(govaudit.load_many(...))``: the same ids, messages, expected and actual values, in the same order.
 """
@@ -12,7 +12,7 @@ import pytest
 
 import govaudit
 from conftest import REAL, ROOT, SEEDS
-from govaudit.batch import check_files
+from govaudit.outofcore import check_files
 from govaudit.report import Report
 from govaudit.summary import Summary
 

@@ -12,7 +12,7 @@ import pytest
 import govaudit
 from conftest import ROOT, SEEDS
 from govaudit import batch, checks, reading
-from govaudit.batch import check_files
+from govaudit.outofcore import check_files
 
 
 def _ids(corpus):
