@@ -9,7 +9,8 @@ number only when no reading contradicts it:
   needed; digits and labels in different fonts have different tops but the same mid-point);
 * ``tabula`` — tabula-py lattice in an in-process JVM (one per process), when Java is available.
 
-Speed (issue 17): pdfplumber parses each page once, and most of a warm load is that parse. tabula
+Speed (issue 17): pdfplumber parses each page once, and most of a warm load is that parse; its content
+streams are cut into objects by :mod:`.pdf_content` (the same objects, faster than pdfminer's tokenizer). tabula
 is asked for a page as soon as pdfplumber finds a table on it and works on its own thread while
 Python reads on; its JVM runs C1-only with the serial collector (see ``JAVA_OPTIONS``).
 """
@@ -30,6 +31,7 @@ from ..document import Cell, Document, Paragraph, Table
 from ..errors import ReadError
 from ..numbers import is_value_text
 from ._common import require_file, sha256
+from .pdf_content import parse_page
 
 SUFFIXES = (".pdf",)
 log = logging.getLogger("govaudit")
@@ -127,6 +129,7 @@ def _read_pages(path: Path, tabula: "TabulaPages") -> list[dict]:
 
 
 def _read_page(page) -> dict:
+    parse_page(page)
     tables = page.find_tables()
     return {
         "number": page.page_number,

@@ -1,0 +1,186 @@
+"""A page's content stream run through pdfminer's interpreter with a faster tokenizer (issue 17).
+
+pdfminer reads a content stream a few bytes at a time in Python (``PSBaseParser``), which was
+over a third of a PDF load. :class:`FastInterpreter` cuts each stream into the very same
+objects with one regular expression and runs pdfminer's operators on them exactly as
+``PDFPageInterpreter.execute`` does (same argument stack, same operator lookup). A stream it
+does not fully recognise (comments, procedures, inline images, escapes in strings, ``#`` in
+names, anything malformed) is left whole to pdfminer's own parser, so the objects pdfplumber
+gets are the same either way; tests/test_pdf_content.py compares the two on every test PDF.
+"""
+from __future__ import annotations
+
+import re
+
+from pdfminer import settings
+from pdfminer.pdfinterp import PDFPageInterpreter
+from pdfminer.pdftypes import stream_value
+from pdfminer.psparser import KWD, LIT, PSKeyword, PSLiteral, keyword_name, literal_name
+
+# Larger decoded streams go to pdfminer's parser, which holds less of a stream's objects at once.
+MAX_FAST_STREAM = 4 * 2**20
+
+# One token, after optional white space; each alternative mirrors a branch of pdfminer's
+# PSBaseParser (psparser.py) and is as strict as that branch: an input where the two could
+# differ does not match, and the stream goes to pdfminer instead.
+_TOKEN = re.compile(rb"""[ \t\n\r\f\v]*(?:
+    ([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))                     # 1 number
+  | /([^#/%\[\]()<>{}\s]*)(?![#])                          # 2 name (no #xx escapes)
+  | ([A-Za-z][^#/%\[\]()<>{}\s]*)                          # 3 keyword, true, false
+  | <([0-9A-Fa-f \t\n\r\f\v]*)>(?!>)                       # 4 hex string
+  | \(([^()\\]*)\)                                         # 5 string without escapes or nested ()
+  | ([\[\]'"]|<<|>>)                                       # 6 array/dict delimiters, ' and "
+)""", re.VERBOSE)
+_TRAILING_SPACE = re.compile(rb"[ \t\n\r\f\v]*\Z")
+_ARRAY_BEGIN, _ARRAY_END = KWD(b"["), KWD(b"]")
+_DICT_BEGIN, _DICT_END = KWD(b"<<"), KWD(b">>")
+# Inline images (their binary data needs pdfminer's reader); a stray ID or EI pdfminer drops.
+_INLINE_IMAGE = (KWD(b"BI"), KWD(b"ID"), KWD(b"EI"))
+_HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]{2}|[0-9A-Fa-f]")
+_SPACE = re.compile(rb"[ \t\n\r\f\v]")
+
+
+def tokens(data: bytes) -> list | None:
+    """The objects pdfminer's ``PDFContentParser.nextobject`` gives for ``data`` (arrays and
+    dictionaries built), or None when the stream is not one this tokenizer fully recognises."""
+    out: list = []
+    stack: list[tuple[str, list]] = []     # open arrays and dictionaries
+    current = out
+    pos = 0
+    match = _TOKEN.match
+    while True:
+        m = match(data, pos)
+        if m is None:
+            break
+        pos = m.end()
+        kind = m.lastindex
+        if kind == 1:
+            text = m.group(1)
+            current.append(float(text) if b"." in text else int(text))
+        elif kind == 3:
+            word = m.group(3)
+            if word == b"true":
+                current.append(True)
+            elif word == b"false":
+                current.append(False)
+            else:
+                keyword = KWD(word)
+                if keyword in _INLINE_IMAGE:
+                    return None
+                current.append(keyword)
+        elif kind == 2:
+            name = m.group(2)
+            try:
+                current.append(LIT(str(name, "utf-8")))
+            except UnicodeDecodeError:
+                current.append(LIT(name))
+        elif kind == 4:
+            current.append(_hex_string(m.group(4)))
+        elif kind == 5:
+            current.append(m.group(5))
+        else:
+            delimiter = m.group(6)
+            if delimiter == b"[" or delimiter == b"<<":
+                stack.append((delimiter, current))
+                current = []
+            elif delimiter == b"]" or delimiter == b">>":
+                if not stack or (stack[-1][0] == b"[") != (delimiter == b"]"):
+                    return None                      # unbalanced: pdfminer's recovery decides
+                opened, parent = stack.pop()
+                if opened == b"<<":
+                    if len(current) % 2 or not all(isinstance(k, PSLiteral) for k in current[::2]):
+                        return None
+                    value = {literal_name(k): v for k, v in zip(current[::2], current[1::2]) if v is not None}
+                else:
+                    value = current
+                parent.append(value)
+                current = parent
+            else:
+                current.append(KWD(delimiter))      # the ' and " text operators
+    if stack or not _TRAILING_SPACE.match(data, pos):
+        return None
+    return out
+
+
+def _hex_string(digits: bytes) -> bytes:
+    """pdfminer's reading of ``<digits>``: pairs of hex digits, a last odd digit as its own value."""
+    try:
+        return bytes.fromhex(digits.decode("ascii"))
+    except ValueError:
+        return bytes(int(h, 16) for h in _HEX_DIGITS.findall(_SPACE.sub(b"", digits)))
+
+
+class FastInterpreter(PDFPageInterpreter):
+    """pdfminer's page interpreter reading content streams with :func:`tokens`."""
+
+    def execute(self, streams) -> None:
+        objects = self._fast_objects(streams)
+        if objects is None:
+            return super().execute(streams)
+        self.stream_ids.clear()
+        self.stream_ids.update(stream_value(s).objid for s in streams)
+        operators: dict = {}
+        for obj in objects:
+            if obj.__class__ is not PSKeyword:
+                self.push(obj)
+                continue
+            op = operators.get(obj)
+            if op is None:
+                op = operators[obj] = self._operator(obj)
+            func, nargs = op
+            if func is None:
+                continue
+            if nargs:
+                args = self.pop(nargs)
+                if len(args) == nargs:
+                    func(*args)
+            else:
+                func()
+
+    def _operator(self, keyword: PSKeyword) -> tuple:
+        """(bound method, number of arguments) as pdfminer's ``execute`` looks them up, or (None, 0)."""
+        name = keyword_name(keyword)
+        method = "do_{}".format(name.replace("*", "_a").replace('"', "_w").replace("'", "_q"))
+        func = getattr(self, method, None)
+        if func is None:
+            return None, 0
+        return func, func.__code__.co_argcount - 1
+
+    def _fast_objects(self, streams) -> list | None:
+        """The streams' objects, or None for pdfminer's own path (which also does its own checks
+        and logging: streams without an id, circular form references, strict mode)."""
+        if settings.STRICT or not streams:
+            return None
+        objects: list = []
+        try:
+            for s in streams:
+                stream = stream_value(s)
+                if stream.objid is None or stream.objid in self.parent_stream_ids:
+                    return None
+                data = stream.get_data()
+                if len(data) > MAX_FAST_STREAM:
+                    return None
+                found = tokens(data)
+                if found is None:
+                    return None
+                objects += found
+        except Exception:  # a broken stream: pdfminer's path raises or recovers as it always did
+            return None
+        return objects
+
+
+def parse_page(page) -> None:
+    """What pdfplumber's ``Page.layout`` does (the page's objects are built from it), with
+    :class:`FastInterpreter`; pdfplumber keeps the result and does not parse the page again."""
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    if hasattr(page, "_layout"):
+        return
+    device = PDFPageAggregatorWithMarkedContent(page.pdf.rsrcmgr, pageno=page.page_number,
+                                                laparams=page.pdf.laparams)
+    try:
+        FastInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    except Exception as e:  # as pdfplumber raises it, so a broken or encrypted file reads the same
+        raise PdfminerException(e) from e
+    page._layout = device.get_result()
