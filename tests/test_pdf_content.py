@@ -73,7 +73,7 @@ def test_streams_it_does_not_recognise_go_to_pdfminer(data):
 
 
 def test_page_objects_are_pdfplumbers_own():
-    """The objects pdfplumber builds from the fast interpreter's layout equal those of its own."""
+    """The objects built from the fast interpreter's layout (characters by our own converter) equal pdfplumber's own."""
     for path in golden_pdfs():
         with pdfplumber.open(path) as stock, pdfplumber.open(path) as fast:
             for a, b in zip(stock.pages, fast.pages):

@@ -31,7 +31,6 @@ from ..document import Cell, Document, Paragraph, Table
 from ..errors import ReadError
 from ..numbers import is_value_text
 from ._common import require_file, sha256
-from .pdf_content import parse_page
 
 SUFFIXES = (".pdf",)
 log = logging.getLogger("govaudit")
@@ -129,6 +128,8 @@ def _read_pages(path: Path, tabula: "TabulaPages") -> list[dict]:
 
 
 def _read_page(page) -> dict:
+    from .pdf_content import parse_page   # imports pdfplumber: only when a PDF is read
+
     parse_page(page)
     tables = page.find_tables()
     return {

@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import re
 
+from unicodedata import normalize
+
 from pdfminer import settings
+from pdfminer.layout import LTChar, LTContainer
 from pdfminer.pdfinterp import PDFPageInterpreter
 from pdfminer.pdftypes import stream_value
 from pdfminer.psparser import KWD, LIT, PSKeyword, PSLiteral, keyword_name, literal_name
+from pdfplumber.page import ALL_ATTRS, PDFPageAggregatorWithMarkedContent, fix_fontname_bytes
+from pdfplumber.utils import resolve_all, resolve_and_decode
+from pdfplumber.utils.exceptions import PdfminerException
 
 # Larger decoded streams go to pdfminer's parser, which holds less of a stream's objects at once.
 MAX_FAST_STREAM = 4 * 2**20
@@ -170,17 +176,64 @@ class FastInterpreter(PDFPageInterpreter):
 
 
 def parse_page(page) -> None:
-    """What pdfplumber's ``Page.layout`` does (the page's objects are built from it), with
-    :class:`FastInterpreter`; pdfplumber keeps the result and does not parse the page again."""
-    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
-    from pdfplumber.utils.exceptions import PdfminerException
-
-    if hasattr(page, "_layout"):
+    """What pdfplumber's ``Page.layout`` and ``Page.objects`` do, with :class:`FastInterpreter` and
+    :func:`_char_object`; pdfplumber keeps both and does not parse the page again."""
+    if hasattr(page, "_objects"):
         return
-    device = PDFPageAggregatorWithMarkedContent(page.pdf.rsrcmgr, pageno=page.page_number,
-                                                laparams=page.pdf.laparams)
-    try:
-        FastInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
-    except Exception as e:  # as pdfplumber raises it, so a broken or encrypted file reads the same
-        raise PdfminerException(e) from e
-    page._layout = device.get_result()
+    if not hasattr(page, "_layout"):
+        device = PDFPageAggregatorWithMarkedContent(page.pdf.rsrcmgr, pageno=page.page_number,
+                                                    laparams=page.pdf.laparams)
+        try:
+            FastInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+        except Exception as e:  # as pdfplumber raises it, so a broken or encrypted file reads the same
+            raise PdfminerException(e) from e
+        page._layout = device.get_result()
+    objects: dict[str, list] = {}
+    for obj in _layout_objects(page, page._layout._objs):
+        if obj["object_type"] != "anno":
+            objects.setdefault(obj["object_type"], []).append(obj)
+    page._objects = objects
+
+
+def _layout_objects(page, items):
+    """pdfplumber's ``Page.iter_layout_objects``, characters by :func:`_char_object`."""
+    for obj in items:
+        if isinstance(obj, LTContainer):
+            if page.pdf.laparams is not None:
+                yield page.process_object(obj)
+            yield from _layout_objects(page, obj._objs)
+        elif type(obj) is LTChar:
+            yield _char_object(page, obj)
+        else:
+            yield page.process_object(obj)
+
+
+_PLAIN = frozenset({int, float, str, bool, type(None)})
+
+
+def _char_object(page, obj) -> dict:
+    """pdfplumber's ``Page.process_object`` for a character (most of a page's objects), the same
+    dict without resolving values that are plain numbers or text (resolve_all gives them back as
+    they are)."""
+    attr = {k: v if type(v) in _PLAIN else resolve_all(v) for k, v in obj.__dict__.items() if k in ALL_ATTRS}
+    attr["object_type"] = "char"
+    attr["page_number"] = page.page_number
+    for cs in ("ncs", "scs"):
+        if hasattr(obj, cs):
+            attr[cs] = resolve_and_decode(getattr(obj, cs).name)
+    text = obj.get_text()
+    attr["text"] = normalize(page.pdf.unicode_norm, text) if page.pdf.unicode_norm is not None else text
+    gs = obj.graphicstate
+    attr["stroking_color"] = gs.scolor if isinstance(gs.scolor, tuple) else (gs.scolor,)
+    attr["non_stroking_color"] = gs.ncolor if isinstance(gs.ncolor, tuple) else (gs.ncolor,)
+    if isinstance(attr["fontname"], bytes):
+        attr["fontname"] = fix_fontname_bytes(attr["fontname"])
+    mb_x0, mb_top = page.mediabox[:2]
+    if "y0" in attr:
+        attr["top"] = (page.height - attr["y1"]) + mb_top
+        attr["bottom"] = (page.height - attr["y0"]) + mb_top
+        attr["doctop"] = page.initial_doctop + attr["top"]
+    if "x0" in attr and mb_x0 != 0:
+        attr["x0"] = attr["x0"] + mb_x0
+        attr["x1"] = attr["x1"] + mb_x0
+    return attr
