@@ -209,18 +209,38 @@ def _layout_objects(page, items):
 
 
 _PLAIN = frozenset({int, float, str, bool, type(None)})
+_colour_space_names: dict = {}
+
+
+def _plain(value) -> bool:
+    """A value resolve_all would give back unchanged: a number, text, None, or a tuple of those
+    (the character's matrix)."""
+    kind = type(value)
+    return kind in _PLAIN or kind is tuple and all(type(v) in _PLAIN for v in value)
+
+
+def _colour_space_name(name):
+    """resolve_and_decode of a colour space's name, once per name (a page has a handful)."""
+    if isinstance(name, (str, bytes)):
+        found = _colour_space_names.get((type(name), name))
+        if found is None:
+            if len(_colour_space_names) > 1000:      # a file that names many: keep the cache small
+                _colour_space_names.clear()
+            found = _colour_space_names[type(name), name] = resolve_and_decode(name)
+        return found
+    return resolve_and_decode(name)
 
 
 def _char_object(page, obj) -> dict:
     """pdfplumber's ``Page.process_object`` for a character (most of a page's objects), the same
     dict without resolving values that are plain numbers or text (resolve_all gives them back as
     they are)."""
-    attr = {k: v if type(v) in _PLAIN else resolve_all(v) for k, v in obj.__dict__.items() if k in ALL_ATTRS}
+    attr = {k: v if _plain(v) else resolve_all(v) for k, v in obj.__dict__.items() if k in ALL_ATTRS}
     attr["object_type"] = "char"
     attr["page_number"] = page.page_number
     for cs in ("ncs", "scs"):
         if hasattr(obj, cs):
-            attr[cs] = resolve_and_decode(getattr(obj, cs).name)
+            attr[cs] = _colour_space_name(getattr(obj, cs).name)
     text = obj.get_text()
     attr["text"] = normalize(page.pdf.unicode_norm, text) if page.pdf.unicode_norm is not None else text
     gs = obj.graphicstate
