@@ -3,6 +3,8 @@ on every content stream of the test PDFs, on hand-made streams covering each kin
 pdfplumber's page objects; streams it does not recognise are left to pdfminer."""
 from __future__ import annotations
 
+import random
+
 import pdfplumber
 import pytest
 from pdfminer.pdfinterp import PDFContentParser
@@ -50,6 +52,8 @@ def test_pdf_fixtures_tokenize_as_pdfminer_does():
     b"/Span <</MCID 3 /Alt (x) /N [1 2] /D <</E true>>>> BDC EMC",   # marked content with dictionaries
     b"/ 0 Tc //x (a) ' 1 2 (b) \" true false trueish",      # empty names, ' and " operators, booleans
     b"/F\xe4 1 Tf /\xc3\xa4 1 Tf () Tj <> Tj T* 0 0 m 10 10 l S",   # a non-UTF-8 name stays bytes
+    b"(a\\(b\\)c \\101\\7\\0123 \\n\\t\\\\ \\q x\\\r\ny x\\\ny) Tj (a(b)c) Tj",   # escapes, nested ()
+    b"/A#20B gs /A#2 gs /A#/B gs % a comment\n0 0 m",       # # escapes in names; a comment
     b"",
 ])
 def test_hand_made_streams_tokenize_as_pdfminer_does(data):
@@ -59,17 +63,36 @@ def test_hand_made_streams_tokenize_as_pdfminer_does(data):
 
 
 @pytest.mark.parametrize("data", [
-    b"(a\\(b) Tj",                 # escapes in strings
-    b"(a(b)c) Tj",                 # nested parentheses
-    b"/A#20B gs",                  # # escape in a name
-    b"% comment\n0 0 m",           # comment
     b"{ 1 } 2",                    # procedure
     b"BI /W 1 /H 1 ID \x00 EI",     # inline image
-    b"[1 2 TJ", b"1 2] TJ", b"<</A>> BDC", b"<</A 1]", b"<41>> x",   # unbalanced or odd
-    b"- 1 . 2", b"1 \x00 2", b"\xff Tj", b"#",
+    b"[1 2 TJ", b"1 2] TJ", b"<</A>> BDC", b"<</A 1]", b"<41>> x", b"(open",   # unbalanced or odd
+    b"- 1 . 2", b"1 \x00 2", b"\xff Tj", b"#", b"(\\777)",
+    b"1 Tf /A#4",                  # pdfminer drops a name ending in an escape at the end of the data
+    b" " * 4095 + b"<</A 1>> BDC",  # pdfminer reads "<<" split between two of its blocks differently
 ])
 def test_streams_it_does_not_recognise_go_to_pdfminer(data):
     assert tokens(data) is None
+
+
+PIECES = [b"0", b"12", b"-3", b"+4", b"1.5", b"-.25", b"7.", b"1.2.3", b"-", b".", b"/F1", b"/A#20B", b"/A#2", b"/#",
+          b"/\xe4", b"Tj", b"T*", b"'", b'"', b"true", b"<4AC5>", b"<4 A C>", b"<>", b"(abc)", b"()", b"(a(b)c)",
+          b"(a\\(b)", b"(\\101\\7\\0123)", b"(\\n\\t\\\\)", b"(x\\\r\ny)", b"(\\q)", b"(\\777)", b"[1 (a) <41>]",
+          b"<</A 1 /B [2] /C <</D (x)>>>>", b"% comment\n", b"[", b"]", b"<<", b">>", b"{", b"BI", b"\x00", b"#"]
+
+
+def test_random_streams_tokenize_as_pdfminer_does_or_go_to_pdfminer():
+    """Random streams, some longer than pdfminer's 4 KiB blocks: whatever the tokenizer accepts,
+    it reads as pdfminer does."""
+    rng = random.Random(17)
+    accepted = 0
+    for n in range(1500):
+        size = rng.choice([3, 10, 40, 1200])
+        data = b"".join(rng.choice(PIECES) + rng.choice([b" ", b"\n", b"\r\n", b"", b"\r"]) for _ in range(size))
+        fast = tokens(data)
+        if fast is not None:
+            accepted += 1
+            assert same(fast, pdfminer_objects(data)), data
+    assert accepted >= 150
 
 
 def test_page_objects_are_pdfplumbers_own():

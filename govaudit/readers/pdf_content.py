@@ -4,9 +4,13 @@ pdfminer reads a content stream a few bytes at a time in Python (``PSBaseParser`
 over a third of a PDF load. :class:`FastInterpreter` cuts each stream into the very same
 objects with one regular expression and runs pdfminer's operators on them exactly as
 ``PDFPageInterpreter.execute`` does (same argument stack, same operator lookup). A stream it
-does not fully recognise (comments, procedures, inline images, escapes in strings, ``#`` in
-names, anything malformed) is left whole to pdfminer's own parser, so the objects pdfplumber
-gets are the same either way; tests/test_pdf_content.py compares the two on every test PDF.
+does not fully recognise (procedures, inline images, anything malformed or where pdfminer's
+reading depends on its 4 KiB blocks) is left whole to pdfminer's own parser, so the objects
+pdfplumber gets are the same either way; tests/test_pdf_content.py compares the two on every
+test PDF and on random streams.
+
+Characters then become pdfplumber's object dicts in :func:`_char_object`, the same dicts as
+``Page.process_object`` makes with less work.
 """
 from __future__ import annotations
 
@@ -31,26 +35,39 @@ MAX_FAST_STREAM = 4 * 2**20
 # differ does not match, and the stream goes to pdfminer instead.
 _TOKEN = re.compile(rb"""[ \t\n\r\f\v]*(?:
     ([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))                     # 1 number
-  | /([^#/%\[\]()<>{}\s]*)(?![#])                          # 2 name (no #xx escapes)
+  | /((?:[^#/%\[\]()<>{}\s]|\#[0-9A-Fa-f]{0,2})*)           # 2 name, with #xx escapes
   | ([A-Za-z][^#/%\[\]()<>{}\s]*)                          # 3 keyword, true, false
   | <([0-9A-Fa-f \t\n\r\f\v]*)>(?!>)                       # 4 hex string
   | \(([^()\\]*)\)                                         # 5 string without escapes or nested ()
   | ([\[\]'"]|<<|>>)                                       # 6 array/dict delimiters, ' and "
+  | (\()                                                   # 7 any other string
+  | %[^\r\n]*                                              #   comment (no group: no object)
 )""", re.VERBOSE)
 _TRAILING_SPACE = re.compile(rb"[ \t\n\r\f\v]*\Z")
-_ARRAY_BEGIN, _ARRAY_END = KWD(b"["), KWD(b"]")
-_DICT_BEGIN, _DICT_END = KWD(b"<<"), KWD(b">>")
 # Inline images (their binary data needs pdfminer's reader); a stray ID or EI pdfminer drops.
 _INLINE_IMAGE = (KWD(b"BI"), KWD(b"ID"), KWD(b"EI"))
 _HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]{2}|[0-9A-Fa-f]")
 _SPACE = re.compile(rb"[ \t\n\r\f\v]")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{0,2})")
+_STRING_STOP = re.compile(rb"[()\\]")
+_OCTAL = re.compile(rb"[0-7]{1,3}")
+_ESCAPES = {b"b": 8, b"t": 9, b"n": 10, b"f": 12, b"r": 13, b"(": 40, b")": 41, b"\\": 92}   # psparser.ESC_STRING
+
+# pdfminer reads a stream in blocks of this size, and a few of its steps look at the next byte
+# without reading on ("<<" and ">>", "#xx" in names, "\" escapes): where such a step meets the
+# end of a block its result differs, so a stream with one there goes to pdfminer.
+_BLOCK = 4096
+
+
+def _across_block(start: int, end: int) -> bool:
+    return start // _BLOCK != end // _BLOCK
 
 
 def tokens(data: bytes) -> list | None:
     """The objects pdfminer's ``PDFContentParser.nextobject`` gives for ``data`` (arrays and
     dictionaries built), or None when the stream is not one this tokenizer fully recognises."""
     out: list = []
-    stack: list[tuple[str, list]] = []     # open arrays and dictionaries
+    stack: list[tuple[bytes, list]] = []     # open arrays and dictionaries
     current = out
     pos = 0
     match = _TOKEN.match
@@ -75,17 +92,21 @@ def tokens(data: bytes) -> list | None:
                     return None
                 current.append(keyword)
         elif kind == 2:
-            name = m.group(2)
-            try:
-                current.append(LIT(str(name, "utf-8")))
-            except UnicodeDecodeError:
-                current.append(LIT(name))
+            raw = m.group(2)
+            if pos == len(data) and (not raw or b"#" in raw):
+                return None      # pdfminer's ending of such a name depends on what follows the stream
+            name = _name(raw, m.start(2))
+            if name is None:
+                return None
+            current.append(name)
         elif kind == 4:
             current.append(_hex_string(m.group(4)))
         elif kind == 5:
             current.append(m.group(5))
-        else:
+        elif kind == 6:
             delimiter = m.group(6)
+            if len(delimiter) == 2 and _across_block(m.start(6), m.start(6) + 1):
+                return None
             if delimiter == b"[" or delimiter == b"<<":
                 stack.append((delimiter, current))
                 current = []
@@ -103,9 +124,71 @@ def tokens(data: bytes) -> list | None:
                 current = parent
             else:
                 current.append(KWD(delimiter))      # the ' and " text operators
+        elif kind == 7:
+            found = _literal_string(data, pos)
+            if found is None:
+                return None
+            text, pos = found
+            current.append(text)
+        # else a comment
     if stack or not _TRAILING_SPACE.match(data, pos):
         return None
     return out
+
+
+def _name(raw: bytes, start: int):
+    """pdfminer's literal for ``/raw``: "#" and up to two hex digits are that byte (a bare "#" is dropped)."""
+    if b"#" in raw:
+        if any(_across_block(start + e.start(), start + e.start() + 2) for e in _NAME_ESCAPE.finditer(raw)):
+            return None
+        raw = _NAME_ESCAPE.sub(lambda e: bytes((int(e.group(1), 16),)) if e.group(1) else b"", raw)
+    try:
+        return LIT(str(raw, "utf-8"))
+    except UnicodeDecodeError:
+        return LIT(raw)
+
+
+def _literal_string(data: bytes, pos: int) -> tuple[bytes, int] | None:
+    """pdfminer's reading of the string whose "(" ends at ``pos``: nested parentheses kept, "\\"
+    escapes (octal, named, a line break after "\\" dropped, "\\" before any other byte dropped);
+    (bytes, position after the closing ")"), or None."""
+    out = bytearray()
+    depth = 1
+    while True:
+        m = _STRING_STOP.search(data, pos)
+        if m is None:
+            return None                              # unterminated
+        j = m.start()
+        out += data[pos:j]
+        c = data[j]
+        if c == 0x5C:                                 # backslash
+            k = j + 1
+            if _across_block(j, k + 3):
+                return None
+            octal = _OCTAL.match(data, k)
+            if octal:
+                value = int(octal.group(), 8)
+                if value > 255:
+                    return None                      # pdfminer fails an assertion there
+                out.append(value)
+                pos = octal.end()
+            elif data[k:k + 1] in _ESCAPES:
+                out.append(_ESCAPES[data[k:k + 1]])
+                pos = k + 1
+            elif data[k:k + 2] == b"\r\n":
+                pos = k + 2
+            else:
+                pos = k + 1
+        elif c == 0x28:                               # (
+            depth += 1
+            out.append(c)
+            pos = j + 1
+        else:                                         # )
+            depth -= 1
+            if not depth:
+                return bytes(out), j + 1
+            out.append(c)
+            pos = j + 1
 
 
 def _hex_string(digits: bytes) -> bytes:
