@@ -295,11 +295,11 @@ _PLAIN = frozenset({int, float, str, bool, type(None)})
 _colour_space_names: dict = {}
 
 
-def _plain(value) -> bool:
-    """A value resolve_all would give back unchanged: a number, text, None, or a tuple of those
-    (the character's matrix)."""
-    kind = type(value)
-    return kind in _PLAIN or kind is tuple and all(type(v) in _PLAIN for v in value)
+def _resolved(value):
+    """resolve_all(value); a tuple of plain values (the character's matrix) as it is."""
+    if type(value) is tuple and all(type(v) in _PLAIN for v in value):
+        return value
+    return resolve_all(value)
 
 
 def _colour_space_name(name):
@@ -318,7 +318,7 @@ def _char_object(page, obj) -> dict:
     """pdfplumber's ``Page.process_object`` for a character (most of a page's objects), the same
     dict without resolving values that are plain numbers or text (resolve_all gives them back as
     they are)."""
-    attr = {k: v if _plain(v) else resolve_all(v) for k, v in obj.__dict__.items() if k in ALL_ATTRS}
+    attr = {k: v if type(v) in _PLAIN else _resolved(v) for k, v in obj.__dict__.items() if k in ALL_ATTRS}
     attr["object_type"] = "char"
     attr["page_number"] = page.page_number
     for cs in ("ncs", "scs"):
