@@ -114,9 +114,9 @@ def read_text_pdfium(path: Path) -> None:
 
 def parse_pdf_objects(path: Path) -> None:
     """What the PDF reader cannot do without: every page's objects parsed once, as the reader parses
-    them (govaudit/readers/pdf_content.py: pdfplumber's objects, content streams cut faster)."""
+    them (govaudit/readers/pdf_objects.py: pdfplumber's objects, content streams cut faster)."""
     import pdfplumber
-    from govaudit.readers.pdf_content import parse_page
+    from govaudit.readers.pdf_objects import parse_page
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             parse_page(page)

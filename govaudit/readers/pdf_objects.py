@@ -1,4 +1,4 @@
-"""A page's content stream run through pdfminer's interpreter with a faster tokenizer (issue 17).
+"""pdfplumber's page objects and table cell texts, exactly as pdfplumber makes them, with less work (issue 17).
 
 pdfminer reads a content stream a few bytes at a time in Python (``PSBaseParser``), which was
 over a third of a PDF load. :class:`FastInterpreter` cuts each stream into the very same
@@ -6,11 +6,12 @@ objects with one regular expression and runs pdfminer's operators on them exactl
 ``PDFPageInterpreter.execute`` does (same argument stack, same operator lookup). A stream it
 does not fully recognise (procedures, inline images, anything malformed or where pdfminer's
 reading depends on its 4 KiB blocks) is left whole to pdfminer's own parser, so the objects
-pdfplumber gets are the same either way; tests/test_pdf_content.py compares the two on every
+pdfplumber gets are the same either way; tests/test_pdf_objects.py compares the two on every
 test PDF and on random streams.
 
 Characters then become pdfplumber's object dicts in :func:`_char_object`, the same dicts as
-``Page.process_object`` makes with less work.
+``Page.process_object`` makes with less work; :func:`table_texts` is ``Table.extract()`` with
+each character's centre computed once and only the table's characters tried against its cells.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from pdfminer.pdfinterp import PDFPageInterpreter
 from pdfminer.pdftypes import stream_value
 from pdfminer.psparser import KWD, LIT, PSKeyword, PSLiteral, keyword_name, literal_name
 from pdfplumber.page import ALL_ATTRS, PDFPageAggregatorWithMarkedContent, fix_fontname_bytes
-from pdfplumber.utils import resolve_all, resolve_and_decode
+from pdfplumber.utils import extract_text, resolve_all, resolve_and_decode
 from pdfplumber.utils.exceptions import PdfminerException
 
 # Larger decoded streams go to pdfminer's parser, which holds less of a stream's objects at once.
@@ -340,3 +341,29 @@ def _char_object(page, obj) -> dict:
         attr["x0"] = attr["x0"] + mb_x0
         attr["x1"] = attr["x1"] + mb_x0
     return attr
+
+
+def table_texts(table, centres: list) -> list[list[str | None]]:
+    """``table.extract()``: each cell's text (None where the grid has no cell). ``centres`` are
+    :func:`char_centres` of the table's page."""
+    x0, top, x1, bottom = table.bbox
+    inside = [c for c in centres if x0 <= c[0] < x1 and top <= c[1] < bottom]
+    out = []
+    for row in table.rows:
+        rx0, rtop, rx1, rbottom = row.bbox
+        row_chars = [c for c in inside if rx0 <= c[0] < rx1 and rtop <= c[1] < rbottom]
+        texts: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            cx0, ctop, cx1, cbottom = cell
+            chars = [c[2] for c in row_chars if cx0 <= c[0] < cx1 and ctop <= c[1] < cbottom]
+            texts.append(extract_text(chars) if chars else "")
+        out.append(texts)
+    return out
+
+
+def char_centres(chars: list[dict]) -> list[tuple[float, float, dict]]:
+    """(horizontal centre, vertical centre, char) as ``Table.extract`` computes them, in page order."""
+    return [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, c) for c in chars]

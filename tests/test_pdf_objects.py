@@ -1,4 +1,4 @@
-"""The fast content-stream tokenizer (govaudit/readers/pdf_content.py) gives exactly pdfminer's objects:
+"""The fast content-stream tokenizer (govaudit/readers/pdf_objects.py) gives exactly pdfminer's objects:
 on every content stream of the test PDFs, on hand-made streams covering each kind of token, and as
 pdfplumber's page objects; streams it does not recognise are left to pdfminer."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pdfminer.pdfinterp import PDFContentParser
 from pdfminer.pdftypes import PDFStream, stream_value
 from pdfminer.psparser import PSEOF
 
-from govaudit.readers.pdf_content import parse_page, tokens
+from govaudit.readers.pdf_objects import char_centres, parse_page, table_texts, tokens
 from pdf_snapshot import golden_pdfs
 
 
@@ -102,3 +102,15 @@ def test_page_objects_are_pdfplumbers_own():
             for a, b in zip(stock.pages, fast.pages):
                 parse_page(b)
                 assert a.objects == b.objects, (path.name, a.page_number)
+
+
+def test_table_texts_are_pdfplumbers_extract():
+    tables = 0
+    for path in golden_pdfs():
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                centres = char_centres(page.chars)
+                for table in page.find_tables():
+                    assert table_texts(table, centres) == table.extract(), (path.name, page.page_number)
+                    tables += 1
+    assert tables >= 10
