@@ -16,7 +16,6 @@ each character's centre computed once and only the table's characters tried agai
 from __future__ import annotations
 
 import re
-
 from unicodedata import normalize
 
 from pdfminer import settings
@@ -212,7 +211,7 @@ class FastInterpreter(PDFPageInterpreter):
         operators: dict = {}
         for obj in objects:
             if obj.__class__ is not PSKeyword:
-                self.push(obj)
+                self.argstack.append(obj)    # self.push(obj); pop() replaces the list, so looked up each time
                 continue
             op = operators.get(obj)
             if op is None:
@@ -238,8 +237,10 @@ class FastInterpreter(PDFPageInterpreter):
 
     def _fast_objects(self, streams) -> list | None:
         """The streams' objects, or None for pdfminer's own path (which also does its own checks
-        and logging: streams without an id, circular form references, strict mode)."""
-        if settings.STRICT or not streams:
+        and logging: streams without an id, circular form references, strict mode). An older
+        pdfminer (without those checks, and splitting streams differently) always reads itself:
+        the tokenizer was compared with 20260107's parser."""
+        if settings.STRICT or not streams or not hasattr(self, "parent_stream_ids"):
             return None
         objects: list = []
         try:
