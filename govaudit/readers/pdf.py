@@ -9,7 +9,8 @@ number only when no reading contradicts it:
   needed; digits and labels in different fonts have different tops but the same mid-point);
 * ``tabula`` — tabula-py lattice in an in-process JVM (one per process), when Java is available.
 
-Speed (issue 17): pdfplumber parses each page once, and most of a warm load is that parse. tabula
+Speed (issue 17): pdfplumber parses each page once, and most of a warm load is that parse; its content
+streams are cut into objects by :mod:`.pdf_objects` (the same objects, faster than pdfminer's tokenizer). tabula
 is asked for a page as soon as pdfplumber finds a table on it and works on its own thread while
 Python reads on; its JVM runs C1-only with the serial collector (see ``JAVA_OPTIONS``).
 """
@@ -127,13 +128,17 @@ def _read_pages(path: Path, tabula: "TabulaPages") -> list[dict]:
 
 
 def _read_page(page) -> dict:
+    from .pdf_objects import char_centres, parse_page, table_texts   # imports pdfplumber: only for a PDF
+
+    parse_page(page)
     tables = page.find_tables()
+    centres = char_centres(page.chars) if tables else []
     return {
         "number": page.page_number,
         "chars": len(page.chars),
         "words": page.extract_words(keep_blank_chars=False, use_text_flow=False),
         "tables": [{"bbox": t.bbox, "rows": [[(text, cell) for text, cell in zip(texts, row.cells)]
-                                            for texts, row in zip(t.extract(), t.rows)]}
+                                            for texts, row in zip(table_texts(t, centres), t.rows)]}
                    for t in tables],
     }
 
