@@ -2,14 +2,15 @@
 
 It opens the database read-only (SQLite ``mode=ro``; for PostgreSQL a read-only
 session, and a SELECT-only role is recommended), creates no widget that writes, and
-offers the problem list (Excel) and the 通报 draft (Word) as downloads.
+offers the problem list (Excel) and the 通报 draft (Word) as downloads, each built when its button is
+clicked (building the draft on every page open cost a second on 1,000 reports).
 """
 from __future__ import annotations
 
 import base64
 import io
 import logging
-from datetime import date
+from datetime import date, datetime
 
 import ipywidgets as W
 import pandas as pd
@@ -18,7 +19,7 @@ from .. import store as store_mod
 from ..bulletin import draft
 from ..charts import hbar_png
 from ..errors import GovauditError
-from ..export import findings_xlsx
+from ..export import findings_xlsx, one_per_problem
 from ..rules._util import unit_key
 from ..rules.registry import CATEGORY_NAMES
 from .render import SEVERITY_COLORS, SEVERITY_LEGEND, STYLE, esc, severity_name
@@ -27,6 +28,7 @@ log = logging.getLogger("govaudit")
 
 
 def build(db_url: str | None = None) -> W.Widget:
+    _warm_up()                          # before the request: the page open then only reads and draws
     try:
         from voila.utils import wait_for_request
         wait_for_request()              # a preheated kernel reads the database when the page is asked for
@@ -41,17 +43,31 @@ def build(db_url: str | None = None) -> W.Widget:
             rows = db.worklist()
             if rows.empty:
                 return W.HTML(f"{STYLE}<h2>审核汇总看板</h2><p>数据库中还没有检查结果。</p>")
-            word = io.BytesIO()
-            draft(db, word)
             checked = db.checked_reports()
-        return _page(rows, word.getvalue(), checked)
+        return _page(problems_of(rows), rows, db_url, checked)
     except Exception as e:  # never a traceback to a supervisor; the log has it
         log.exception("dashboard failed")
         return W.HTML(f"{STYLE}<div class='ga-card ga-error'>看板出错（{esc(type(e).__name__)}），"
                       "请联系管理员查看服务日志</div>")
 
 
-def _page(rows: pd.DataFrame, bulletin: bytes, checked: pd.DataFrame | None = None) -> W.Widget:
+def _warm_up() -> None:
+    """Load the fonts and draw a throw-away chart: matplotlib's first figure costs about a second."""
+    try:
+        hbar_png(pd.Series({"预热": 1}), "预热")
+    except Exception:
+        log.warning("chart warm-up failed", exc_info=True)
+
+
+def problems_of(findings: pd.DataFrame) -> pd.DataFrame:
+    """One row per problem, as the workbench lists them (reading problems are listed per report, not counted):
+    on both pages 问题 is a problem, which may group several findings (发现)."""
+    return one_per_problem(findings[findings["category"].ne("parse")])
+
+
+def _page(rows: pd.DataFrame, findings: pd.DataFrame, db_url: str | None,
+          checked: pd.DataFrame | None = None) -> W.Widget:
+    """``rows``: one per problem (counts, charts, ranking); ``findings``: every finding (the Excel list)."""
     current = rows[rows.state == "现存"]
     return W.VBox([
         W.HTML(STYLE + "<h2>政府信息公开工作年度报告 · 审核汇总看板（只读）</h2>" + _headline(rows, checked)
@@ -59,7 +75,7 @@ def _page(rows: pd.DataFrame, bulletin: bytes, checked: pd.DataFrame | None = No
         W.HBox([_chart_by_unit(current), _chart_by_category(current)], layout=W.Layout(flex_flow="row wrap")),
         W.HBox([_chart_review(rows), _chart_rectification(rows)], layout=W.Layout(flex_flow="row wrap")),
         W.HTML("<h3>各单位待整改问题排名</h3>" + _ranking(rows)),
-        W.HTML(_download(rows, bulletin)),
+        _downloads(findings, db_url),
     ])
 
 
@@ -141,13 +157,46 @@ def _ranking(rows: pd.DataFrame) -> str:
             f"<th>已确认</th><th>全部问题</th></tr>{body}</table>")
 
 
-def _download(rows: pd.DataFrame, bulletin: bytes) -> str:
-    today = f"{date.today():%Y%m%d}"
-    links = ((f"问题清单-{today}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-              findings_xlsx(rows), "下载问题清单（Excel）"),
-             (f"通报-{today}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-              bulletin, "下载通报草稿（Word）"))
-    return " ".join(
-        f"<a download='{esc(name)}' href='data:{mime};base64,{base64.b64encode(data).decode('ascii')}' "
-        f"class='jupyter-button mod-primary' style='padding:6px 14px;text-decoration:none'>{label}</a>"
-        for name, mime, data, label in links)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _downloads(rows: pd.DataFrame, db_url: str | None) -> W.Widget:
+    """Buttons that build the Excel list or the 通报 draft when asked (not on every page open), then offer it."""
+    def excel() -> bytes:
+        return findings_xlsx(rows)                  # the rows the page shows
+
+    def bulletin() -> bytes:
+        word = io.BytesIO()
+        with store_mod.open(db_url, readonly=True) as db:      # the store as it is now
+            draft(db, word)
+        return word.getvalue()
+
+    return W.VBox([_on_demand("生成问题清单（Excel）", "下载问题清单（Excel）", "问题清单", "xlsx", XLSX, excel),
+                   _on_demand("生成通报草稿（Word）", "下载通报草稿（Word）", "通报", "docx", DOCX, bulletin)])
+
+
+def _on_demand(button_text: str, link_text: str, stem: str, suffix: str, mime: str, make) -> W.Widget:
+    button = W.Button(description=button_text, icon="file", layout=W.Layout(width="220px"))
+    link = W.HTML()
+
+    def clicked(_) -> None:
+        button.disabled = True
+        link.value = "<span class='ga-muted'>正在生成…</span>"
+        try:
+            link.value = _link(f"{stem}-{date.today():%Y%m%d}.{suffix}", mime, make(), link_text)
+        except Exception as e:      # the log has it; the supervisor gets words, never a traceback
+            log.exception("building %s failed", stem)
+            link.value = (f"<span class='ga-error' style='color:#dc2626'>生成失败（{esc(type(e).__name__)}），"
+                          "请重试或联系管理员</span>")
+        finally:
+            button.disabled = False
+
+    button.on_click(clicked)
+    return W.HBox([button, link], layout=W.Layout(align_items="center"))
+
+
+def _link(name: str, mime: str, data: bytes, label: str) -> str:
+    return (f"<a download='{esc(name)}' href='data:{mime};base64,{base64.b64encode(data).decode('ascii')}' "
+            f"class='jupyter-button mod-primary' style='padding:6px 14px;text-decoration:none'>{esc(label)}</a>"
+            f"<span class='ga-muted'>（{datetime.now():%H:%M} 生成）</span>")
