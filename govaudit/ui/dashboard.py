@@ -3,7 +3,9 @@
 It opens the database read-only (SQLite ``mode=ro``; for PostgreSQL a read-only
 session, and a SELECT-only role is recommended), creates no widget that writes, and
 offers the problem list (Excel) and the 通报 draft (Word) as downloads, each built when its button is
-clicked (building the draft on every page open cost a second on 1,000 reports).
+clicked (building the draft on every page open cost a second on 1,000 reports). A preheated kernel
+draws the charts before the page is asked for; the page redraws only those whose numbers changed.
+问题 is a problem as the workbench lists it (one cause, its findings grouped), counted the same way there.
 """
 from __future__ import annotations
 
