@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def workspace(tmp_path_factory):
 
 def row(page, text: str):
     return page.locator("table.dataTable tbody tr", has_text=text)
+
+
+def open_count(page) -> int:
+    """N of the page's "现存问题 N 条" (the workbench header, the dashboard headline)."""
+    text = page.get_by_text(re.compile(r"现存问题 \d+ 条")).first.inner_text()
+    return int(re.search(r"现存问题 (\d+) 条", text).group(1))
 
 
 def test_workbench_lists_the_seed_findings_offline(app, page):
@@ -67,6 +74,7 @@ def test_confirm_and_note_persist_across_reload_and_reach_the_dashboard(app, pag
     assert "已确认" in row(page, "N-TEXT-SELF").inner_text()
     row(page, "N-TEXT-SELF").click()
     page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value.includes('186条为低保'))")
+    open_problems = open_count(page)                  # the workbench's count of 问题 (grouped findings)
 
     data, db, base = workspace
     with running_app(data, db, dashboard=True, log=base / "dashboard.log") as url:
@@ -78,9 +86,12 @@ def test_confirm_and_note_persist_across_reload_and_reach_the_dashboard(app, pag
         first = ranking.locator("tr").nth(1).inner_text()
         assert first.startswith("鲁山县琴台街道办事处") and first.split()[1] == "1"     # 1 confirmed, open
         assert dash.get_by_text("已确认 1 条").count() == 1
+        assert open_count(dash) == open_problems          # 问题 counts the same thing on both pages
         dash.locator("img.ga-chart").first.wait_for(timeout=30_000)
         assert dash.get_by_role("button", name="保存").count() == 0
         assert dash.get_by_role("button", name="确认问题").count() == 0
+        assert dash.get_by_text("下载问题清单（Excel）").count() == 0      # built only when asked for
+        dash.get_by_role("button", name="生成问题清单（Excel）").click()
         with dash.expect_download() as download:
             dash.get_by_text("下载问题清单（Excel）").click()
         import openpyxl
@@ -89,6 +100,7 @@ def test_confirm_and_note_persist_across_reload_and_reach_the_dashboard(app, pag
         assert headers[:4] == ["单位", "年度", "级别", "规则"]
         notes = [r[headers.index("审核意见")] for r in sheet.iter_rows(min_row=2, values_only=True)]
         assert "已与街道核实：186条为低保公示条数" in notes
+        dash.get_by_role("button", name="生成通报草稿（Word）").click()
         with dash.expect_download() as download:
             dash.get_by_text("下载通报草稿（Word）").click()
         import docx

@@ -1,8 +1,10 @@
 """The workbench reads a checked folder from the store (headless Chromium, offline): a file added after the check
 is checked beside the page with a Chinese progress text and its findings appear without a reload; reviews
-survive; a report's source is read when its finding is opened; Voila's loading text is Chinese."""
+survive; a failed check is retried from the page (重新检查); a report's source is read when its finding is
+opened; Voila's loading text is Chinese."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -103,3 +105,32 @@ def test_a_report_is_read_when_its_finding_is_opened(app, page, workspace):
     row.click()
     page.get_by_text(str(data / JUNSHAN_2020)).first.wait_for(timeout=30_000)     # the source, with its path
     page.locator("table.ga-table").filter(has_text="本年新收").first.wait_for(timeout=30_000)
+
+
+def test_a_failed_check_is_retried_from_the_page(tmp_path, page):
+    """The background check fails (its lock file cannot be made); 重新检查 beside the error runs it again."""
+    data = tmp_path / "reports"
+    data.mkdir()
+    shutil.copy(SEEDS / "jiyuan-tiantan-street-2024.txt", data)
+    db = f"sqlite:///{tmp_path / 'reviews.db'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, "-m", "govaudit.cli", "check", str(data), "--db", db, "--no-progress",
+                    "--format", "json", "--out", str(tmp_path / "findings.json")], env=env, check=False)
+    lock = tmp_path / "cache" / "govaudit" / f"check-{hashlib.sha1(str(data).encode()).hexdigest()[:16]}.lock"
+    with running_app(data, db, log=tmp_path / "workbench.log", env=env) as url:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.unlink(missing_ok=True)
+        lock.mkdir()                                   # the check cannot open its lock: it fails
+        shutil.copy(FIXTURES / "real" / JUNSHAN_2020, data)
+        open_workbench(page, url)
+        page.get_by_text("检查新增或改动的文件时出错").first.wait_for(timeout=120_000)
+        retry = page.get_by_role("button", name="重新检查")
+        assert retry.is_visible()
+        assert page.locator(ROWS).filter(has_text="T3-BALANCE").count() == 0      # the list of the last check
+        lock.rmdir()
+        retry.click()
+        page.locator(ROWS).filter(has_text="T3-BALANCE").first.wait_for(timeout=120_000)   # no reload
+        assert page.get_by_text("检查新增或改动的文件时出错").count() == 0
+        assert not retry.is_visible()
+    with store.open(db, readonly=True) as ro:
+        assert len(ro.checked_files(data)) == 2

@@ -102,3 +102,13 @@ def test_dashboard_builds_when_nothing_is_confirmed_yet(db):
     assert "看板出错" not in page.children[0].value
     charts = [c for box in page.children[1:3] for c in box.children]
     assert all("<img class='ga-chart'" in c.value for c in charts)
+
+
+def test_a_chart_is_redrawn_only_when_its_numbers_change():
+    """A preheated dashboard draws its charts before the request; the page reuses a picture only for equal numbers."""
+    counts = pd.Series({"甲单位": 3, "乙单位": 1})
+    first = dashboard._hbar(counts, "各单位问题数")
+    assert dashboard._hbar(counts.copy(), "各单位问题数") is first
+    changed = dashboard._hbar(pd.Series({"甲单位": 3, "乙单位": 2}), "各单位问题数")
+    assert changed is not first and changed != first
+    assert dashboard._hbar(counts, "问题类别") is not first          # the title is drawn too

@@ -259,6 +259,44 @@ def test_kernel_cap_shows_a_busy_page_and_frees_on_close(workspace, browser):
         second.context.close()
 
 
+def ipykernels(pid: int) -> list:
+    return [p for p in psutil.Process(pid).children() if "ipykernel" in " ".join(p.cmdline())]
+
+
+def pool_filled(log: Path, timeout: float = 120) -> None:
+    """Wait until Voila says the preheat pool is full after the last time a page took a kernel from it."""
+    deadline = time.monotonic() + timeout
+    while "is filled with" not in log.read_text(errors="replace").rsplit("Using pre-heated kernel", 1)[-1]:
+        assert time.monotonic() < deadline, "the preheat pool did not fill"
+        time.sleep(0.5)
+
+
+def test_two_tabs_open_on_preheated_kernels_and_only_pages_count_against_the_cap(workspace, browser):
+    """Two pooled kernels: a second tab does not wait for a cold kernel. The cap counts the kernels pages hold,
+    never the pool's, also while the pool refills (its kernels are starting right after the tabs took theirs)."""
+    data, db, base = workspace
+    log = base / "pool.log"
+    with running_app(data, db, log=log, args=["--max-kernels", "2"]) as url:
+        pool_filled(log)
+        first, _ = open_page(browser, url)
+        first.locator("table.dataTable tbody tr").first.wait_for(timeout=90_000)
+        second, _ = open_page(browser, url)
+        second.locator("table.dataTable tbody tr").first.wait_for(timeout=90_000)
+        assert log.read_text(errors="replace").count("Using pre-heated kernel") == 2
+        assert get(url)[0] == 503                      # two pages hold two kernels, the refilling pool none
+        pool_filled(log)
+        assert get(url)[0] == 503                      # the refilled pool is ready and still not counted
+        assert len(ipykernels(url.pid)) == 4           # two in tabs, two preheated
+        first.close(run_before_unload=True)
+        deadline = time.monotonic() + 30
+        while len(ipykernels(url.pid)) > 3 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        third, _ = open_page(browser, url)
+        third.locator("table.dataTable tbody tr").first.wait_for(timeout=90_000)
+        for page in (second, third):
+            page.context.close()
+
+
 # --- item 9: offline means offline ----------------------------------------------------------
 
 def test_pages_make_no_outside_request_and_none_fails(workspace, browser):

@@ -131,6 +131,7 @@ class Workbench:
                 self.check_failed = True
                 self.progress.value = (f"<div class='ga-card ga-error'>检查新增或改动的文件时出错：{esc(error)}"
                                        "（清单为上次检查的结果）</div>")
+                self.retry_check.layout.display = "inline-flex"
                 return
             self.progress.value = ""
             keep = self.current["id"] if self.current is not None else None
@@ -140,6 +141,15 @@ class Workbench:
                 self.select(self.rows.id.iloc[0])
         except Exception:                     # runs on the kernel's loop: a bug is logged, never raised there
             log.exception("refreshing after the folder check failed")
+
+    def _retry(self) -> None:
+        """重新检查: the failed check once more (otherwise only a reload would retry it)."""
+        self.retry_check.layout.display = "none"
+        self.check_failed = False
+        self.progress.value = ""
+        self._sync_folder()
+        if self.checking is None:             # nothing differs any more: the list is already current
+            self.refresh(keep=self.current["id"] if self.current is not None else None)
 
     def _report(self, report_id: str):
         """The report of a finding, read when its finding is opened (from the parse cache when it is there)."""
@@ -162,6 +172,9 @@ class Workbench:
     def _build(self) -> None:
         self.header = W.HTML()
         self.progress = W.HTML()            # the check of new or changed files, while it runs
+        self.retry_check = W.Button(description="重新检查", icon="refresh", tooltip="再次检查新增或改动的文件",
+                                    layout=W.Layout(display="none"))
+        self.retry_check.on_click(lambda _: self._retry())
         self.unreadable = W.HTML()          # the files the latest run could not read (_read_store)
         self.f_report = W.Dropdown(description="报告", layout=W.Layout(width="300px"))
         self.f_severity = W.Dropdown(description="级别", options=[ALL, "错误", "警告", "提示"],
@@ -198,7 +211,8 @@ class Workbench:
         filters = W.HBox([self.f_search, self.f_report, self.f_year, self.f_severity, self.f_status, self.f_rule],
                          layout=W.Layout(flex_flow="row wrap"))
         return W.VBox([W.HTML(STYLE + LAYOUT_STYLE + "<h2 class='ga-title'>政府信息公开工作年度报告 · 审核工作台</h2>"),
-                       self.header, self.progress, W.HTML(SEVERITY_LEGEND), self.unreadable, filters])
+                       self.header, W.HBox([self.progress, self.retry_check], layout=W.Layout(align_items="center")),
+                       W.HTML(SEVERITY_LEGEND), self.unreadable, filters])
 
     def _split(self) -> W.Widget:
         """The worklist on the left, the selected finding and its review on the right; each scrolls by itself."""
@@ -313,8 +327,10 @@ class Workbench:
         open_ = rows[rows.state == "现存"]
         by_sev = open_.severity.value_counts()
         by_status = open_.status.value_counts()
-        return ("问题 " + "、".join(f"{severity_name(s)} {by_sev.get(s, 0)}" for s in ("error", "warning", "info"))
-                + "；" + "、".join(f"{s} {by_status.get(s, 0)}" for s in store_mod.STATUSES))
+        # worded as the dashboard's headline: 问题 is a problem (its findings grouped), counted the same way
+        return (f"现存问题 <b>{len(open_)}</b> 条（"
+                + "、".join(f"{severity_name(s)} {by_sev.get(s, 0)}" for s in ("error", "warning", "info"))
+                + "）；" + "、".join(f"{s} {by_status.get(s, 0)}" for s in store_mod.STATUSES))
 
     # --- one finding ----------------------------------------------------------------
     def _on_select(self, change) -> None:
