@@ -12,6 +12,7 @@ import pytest
 
 import govaudit
 from conftest import REAL, ROOT, SEEDS
+from govaudit import outofcore
 from govaudit.outofcore import check_files
 from govaudit.report import Report
 from govaudit.summary import Summary
@@ -78,3 +79,48 @@ def test_previous_directory_pairs_like_in_memory(tmp_path):
 def test_a_report_in_memory_is_no_previous_for_check_files(tmp_path):
     with pytest.raises(TypeError):
         check_files(SEEDS, previous=Report({}, *(pd.DataFrame(),) * 3, {}), progress=False)
+
+
+def test_small_blocks_sorted_runs_and_frames_give_the_same_findings(generated, tmp_path, monkeypatch):
+    """Pass 2 in blocks, report ids sorted in runs merged from disk, findings in frames: the same findings as
+    in memory whatever the sizes (the defaults only show on 10,000+ reports)."""
+    expected = _in_memory(generated)
+    monkeypatch.setattr(outofcore, "LINK_BLOCK", 7)
+    monkeypatch.setattr(outofcore, "SORT_RUN", 11)
+    with outofcore.check_run(generated, progress=False, workers=2, cache_dir=tmp_path / "cache") as run:
+        frames = list(run.findings(rows=50))
+        assert len(run) == 300 and len(frames) > 10
+        assert all(len(f) < 50 + 40 for f in frames)        # a report's findings are never split across frames
+        again = list(run.findings(rows=50))                  # read twice: for the store, then for the output
+    _same(pd.concat(frames), expected)
+    _same(pd.concat(again), expected)
+
+
+def test_streamed_csv_and_json_are_byte_for_byte_one_frame(generated, tmp_path):
+    """What ``govaudit check`` writes frame by frame is exactly what one frame of all findings gives."""
+    from govaudit.outputs import write_findings, write_findings_frames
+    with outofcore.check_run(generated, progress=False, workers=2, cache_dir=tmp_path / "cache") as run:
+        for fmt in ("csv", "json"):
+            write_findings_frames(run.findings(rows=100), fmt, str(tmp_path / f"streamed.{fmt}"))
+        whole = pd.concat(list(run.findings()), ignore_index=True)
+    for fmt in ("csv", "json"):
+        write_findings(whole, fmt, str(tmp_path / f"whole.{fmt}"))
+        assert (tmp_path / f"streamed.{fmt}").read_bytes() == (tmp_path / f"whole.{fmt}").read_bytes()
+    for fmt in ("csv", "json"):                                  # and nothing found: an empty list / a header
+        write_findings_frames(iter(()), fmt, str(tmp_path / f"none.{fmt}"))
+        write_findings(whole.iloc[:0], fmt, str(tmp_path / f"none-whole.{fmt}"))
+        assert (tmp_path / f"none.{fmt}").read_bytes() == (tmp_path / f"none-whole.{fmt}").read_bytes()
+
+
+def test_a_run_streamed_into_the_store_is_the_run_recorded_whole(generated, tmp_path):
+    from govaudit import store
+    with outofcore.check_run(generated, progress=False, workers=2, cache_dir=tmp_path / "cache") as run:
+        with store.open(f"sqlite:///{tmp_path / 'streamed.db'}") as db:
+            db.record_run(run.findings(rows=64), run.summaries())
+            streamed = db.latest_findings()
+        with store.open(f"sqlite:///{tmp_path / 'whole.db'}") as db:
+            db.record_run(pd.concat(list(run.findings()), ignore_index=True), list(run.summaries()))
+            whole = db.latest_findings()
+    assert len(streamed) == len(whole) > 300
+    _same(streamed.drop(columns=[c for c in streamed if "at" in c.split("_")]),
+          whole.drop(columns=[c for c in whole if "at" in c.split("_")]))
