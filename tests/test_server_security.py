@@ -260,7 +260,15 @@ def test_kernel_cap_shows_a_busy_page_and_frees_on_close(workspace, browser):
 
 
 def ipykernels(pid: int) -> list:
-    return [p for p in psutil.Process(pid).children() if "ipykernel" in " ".join(p.cmdline())]
+    """The live kernels under the server; one that has just exited (a zombie, or gone) is not counted."""
+    kernels = []
+    for child in psutil.Process(pid).children():
+        try:
+            if "ipykernel" in " ".join(child.cmdline()):
+                kernels.append(child)
+        except psutil.NoSuchProcess:               # ZombieProcess is one: a kernel being shut down
+            pass
+    return kernels
 
 
 def pool_filled(log: Path, timeout: float = 120) -> None:
