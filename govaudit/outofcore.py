@@ -44,6 +44,7 @@ from .summary import RENAMED_META, Summaries, Summary
 FRAME_ROWS = 5_000      # findings per frame that CheckRun.findings yields
 SORT_RUN = 10_000       # report ids sorted in memory at a time (then merged from disk)
 LINK_BLOCK = 256        # reports per step of the second pass (their summaries and partners in memory)
+PAIRS_PER_PART = 1 << 18    # copy candidate pairs in memory at a time (2 MiB)
 _NO_YEAR = -1
 
 
@@ -154,27 +155,28 @@ class CheckRun:
     def copy_candidates(self) -> "_Candidates":
         """Same-year, same-section rows whose signatures agree on a whole band, screened as ``LSH.candidates``
         does (enough equal signature entries). One band's bucket labels in memory at a time; a bucket's pairs
-        are screened as they are made, and a pair is kept only in the first band it shares (no duplicates)."""
-        report = np.frombuffer(self._row_report, dtype=np.int32)
+        are screened as they are made, kept only in the first band they share (no duplicates), and written to
+        disk: boilerplate makes the candidate pairs grow faster than the corpus."""
         key = np.frombuffer(self._row_key, dtype=np.int8)
+        pairs = tempfile.TemporaryFile(dir=self._workdir, prefix="govaudit-pairs-")
+        per_row = np.zeros(len(key), dtype=np.int64)           # candidate pairs of each row, to partition them
         self._signatures.flush()
-        found = []
         for i, f in enumerate(self._bands):       # 8 bytes a row of one band in memory at a time
             f.flush()
             f.seek(0)
-            screened = [self._screen(members, i) for members in _shared_buckets(np.fromfile(f, dtype=np.uint64))]
-            if screened:
-                found.append(np.concatenate(screened))         # one array a band, not one a bucket
-        pairs = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int32)
-        return _Candidates(pairs[:, 0], pairs[:, 1], report, key)
+            for members in _shared_buckets(np.fromfile(f, dtype=np.uint64)):
+                for found in self._screen(members, i):
+                    pairs.write(found.tobytes())
+                    np.add.at(per_row, found[:, 0], 1)
+        return _Candidates(pairs, per_row, np.frombuffer(self._row_report, dtype=np.int32), key, self._workdir)
 
-    def _screen(self, members: np.ndarray, band: int) -> np.ndarray:
-        """The (a, b) pairs of a bucket, a != b, first equal in ``band`` and estimated similar enough."""
+    def _screen(self, members: np.ndarray, band: int) -> Iterator[np.ndarray]:
+        """The (a, b) pairs of a bucket, a != b, first equal in ``band`` and estimated similar enough, as int32
+        rows, in pieces of about 4 MiB of comparisons."""
         fd, size = self._signatures.fileno(), PERMUTATIONS * 4
         sig = np.frombuffer(b"".join(os.pread(fd, size, int(r) * size) for r in members),
                             dtype=np.uint32).reshape(len(members), PERMUTATIONS)
-        out = []
-        step = max(1, (1 << 22) // (len(members) * PERMUTATIONS))        # ~4 MiB of comparisons at a time
+        step = max(1, (1 << 22) // (len(members) * PERMUTATIONS))
         for start in range(0, len(members), step):
             equal = sig[start:start + step, None, :] == sig[None, :, :]
             estimate = equal.mean(axis=2)
@@ -183,8 +185,8 @@ class CheckRun:
             a, b = np.nonzero(first & (estimate >= CROSS_UNIT_THRESHOLD - SCREEN_MARGIN))
             a += start
             keep = a != b
-            out.append(np.column_stack([members[a[keep]], members[b[keep]]]).astype(np.int32))
-        return np.concatenate(out)
+            if keep.any():
+                yield np.column_stack([members[a[keep]], members[b[keep]]]).astype(np.int32)
 
     def unit_names(self) -> tuple[set[str], list[int]]:
         """``rules.copy.unit_names`` of this batch, read from the spilled summaries."""
@@ -275,28 +277,75 @@ def _shared_buckets(hashes: np.ndarray) -> Iterator[np.ndarray]:
 
 
 class _Candidates:
-    """Copy candidates per report and section, in corpus order (report indexes)."""
+    """Copy candidates per report and section, in corpus order (report indexes). The pairs stay on disk,
+    partitioned by their first row into parts of about ``PAIRS_PER_PART``: pass 2 goes through the reports in
+    order and holds one part at a time."""
 
-    def __init__(self, a_rows, b_rows, report, key):
-        order = np.lexsort((b_rows, a_rows))
-        self._a, self._b = a_rows[order], b_rows[order]
+    def __init__(self, pairs, per_row: np.ndarray, report: np.ndarray, key: np.ndarray, workdir: str):
         self._report, self._key = report, key
+        before = np.cumsum(per_row) - per_row                  # pairs of the rows before each row
+        part = before // PAIRS_PER_PART
+        self._part_rows = np.flatnonzero(np.diff(part, prepend=-1)).astype(np.int64)     # a part's first row
+        self._part_at = before[self._part_rows]                # and its first pair in the parts file
+        self._part_at = np.append(self._part_at, per_row.sum()).astype(np.int64)
+        self._file = tempfile.TemporaryFile(dir=workdir, prefix="govaudit-parts-")
+        self._partition(pairs)
+        self._loaded = -1
+        self._a = self._b = np.empty(0, dtype=np.int32)
+
+    def _partition(self, pairs) -> None:
+        """The pairs file rewritten part after part, read back ``PAIRS_PER_PART`` pairs at a time."""
+        filled = self._part_at[:-1].copy()
+        pairs.flush()
+        pairs.seek(0)
+        while chunk := pairs.read(PAIRS_PER_PART * 8):
+            found = np.frombuffer(chunk, dtype=np.int32).reshape(-1, 2)
+            part = np.searchsorted(self._part_rows, found[:, 0], side="right") - 1
+            order = np.argsort(part, kind="stable")
+            found, part = found[order], part[order]
+            for p, start, end in _runs(part):
+                os.pwrite(self._file.fileno(), found[start:end].tobytes(), int(filled[p]) * 8)
+                filled[p] += end - start
+        pairs.close()
+
+    def _load(self, part: int) -> None:
+        start, end = self._part_at[part], self._part_at[part + 1]
+        found = np.frombuffer(os.pread(self._file.fileno(), int(end - start) * 8, int(start) * 8),
+                              dtype=np.int32).reshape(-1, 2)
+        order = np.lexsort((found[:, 1], found[:, 0]))
+        self._a, self._b = found[order, 0], found[order, 1]
+        self._loaded = part
 
     def of(self, i: int) -> dict[str, list[int]]:
         out = {}
-        if not len(self._a):
-            return out
-        first, last = np.searchsorted(self._report, [i, i + 1])     # rows were added in report order
-        for row in range(first, last):
-            lo, hi = np.searchsorted(self._a, [row, row + 1])
+        # Needles of the arrays' own dtype: numpy would otherwise cast the whole array on every call.
+        first, last = np.searchsorted(self._report, np.array([i, i + 1], dtype=self._report.dtype))
+        for row in range(first, last):         # rows were added in report order
+            part = int(np.searchsorted(self._part_rows, row, side="right")) - 1
+            if part != self._loaded:
+                self._load(part)
+            lo, hi = np.searchsorted(self._a, np.array([row, row + 1], dtype=self._a.dtype))
             if hi > lo:
                 out[COMPARED[self._key[row]]] = [int(self._report[r]) for r in self._b[lo:hi]]
         return out
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _runs(values: np.ndarray) -> Iterator[tuple[int, int, int]]:
+    """(value, start, end) of each run of equal values in a sorted array."""
+    edges = np.flatnonzero(np.diff(values)) + 1
+    starts, ends = np.concatenate([[0], edges]), np.concatenate([edges, [len(values)]])
+    return ((int(values[s]), int(s), int(e)) for s, e in zip(starts, ends))
 
 
 class _NoCandidates:
     def of(self, i: int) -> dict:
         return {}
+
+    def close(self) -> None:
+        pass
 
 
 def check_files(paths, previous=None, **how) -> tuple[Summaries, pd.DataFrame]:
@@ -369,6 +418,7 @@ def _second_pass(run: CheckRun, rules, plan: Plan, cache_dir: str, *, workers, p
     one = partial(_link, cache_dir=cache_dir, plan=plan)
     with ExitStack() as stack:
         stack.callback(bar.close)
+        stack.callback(copies.close)
         stack.callback(_recent.clear)            # run in this process: keep no report after the run
         stack.callback(_recent_sections.clear)
         pool = _Pool()

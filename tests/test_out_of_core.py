@@ -82,11 +82,12 @@ def test_a_report_in_memory_is_no_previous_for_check_files(tmp_path):
 
 
 def test_small_blocks_sorted_runs_and_frames_give_the_same_findings(generated, tmp_path, monkeypatch):
-    """Pass 2 in blocks, report ids sorted in runs merged from disk, findings in frames: the same findings as
-    in memory whatever the sizes (the defaults only show on 10,000+ reports)."""
+    """Pass 2 in blocks, copy candidates in parts on disk, report ids sorted in runs merged from disk, findings
+    in frames: the same findings as in memory whatever the sizes (the defaults only show on 10,000+ reports)."""
     expected = _in_memory(generated)
     monkeypatch.setattr(outofcore, "LINK_BLOCK", 7)
     monkeypatch.setattr(outofcore, "SORT_RUN", 11)
+    monkeypatch.setattr(outofcore, "PAIRS_PER_PART", 3)
     with outofcore.check_run(generated, progress=False, workers=2, cache_dir=tmp_path / "cache") as run:
         frames = list(run.findings(rows=50))
         assert len(run) == 300 and len(frames) > 10
