@@ -269,11 +269,15 @@ def _shared_buckets(hashes: np.ndarray) -> Iterator[np.ndarray]:
     if len(hashes) < 2:
         return
     order = np.argsort(hashes, kind="stable")
-    ordered = hashes[order]
-    edges = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-    starts, ends = np.concatenate([[0], edges]), np.concatenate([edges, [len(hashes)]])
+    starts, ends = _run_bounds(hashes[order])
     for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1]):
         yield order[start:end]
+
+
+def _run_bounds(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The starts and ends of the runs of equal values in a sorted, non-empty array."""
+    edges = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    return np.concatenate([[0], edges]), np.concatenate([edges, [len(ordered)]])
 
 
 class _Candidates:
@@ -285,9 +289,8 @@ class _Candidates:
         self._report, self._key = report, key
         before = np.cumsum(per_row) - per_row                  # pairs of the rows before each row
         part = before // PAIRS_PER_PART
-        self._part_rows = np.flatnonzero(np.diff(part, prepend=-1)).astype(np.int64)     # a part's first row
-        self._part_at = before[self._part_rows]                # and its first pair in the parts file
-        self._part_at = np.append(self._part_at, per_row.sum()).astype(np.int64)
+        self._part_rows = np.flatnonzero(np.diff(part, prepend=-1))      # a part's first row
+        self._part_at = np.append(before[self._part_rows], per_row.sum())   # its first pair in the file; the end
         self._file = tempfile.TemporaryFile(dir=workdir, prefix="govaudit-parts-")
         self._partition(pairs)
         self._loaded = -1
@@ -303,7 +306,8 @@ class _Candidates:
             part = np.searchsorted(self._part_rows, found[:, 0], side="right") - 1
             order = np.argsort(part, kind="stable")
             found, part = found[order], part[order]
-            for p, start, end in _runs(part):
+            for start, end in zip(*_run_bounds(part)):
+                p = part[start]
                 os.pwrite(self._file.fileno(), found[start:end].tobytes(), int(filled[p]) * 8)
                 filled[p] += end - start
         pairs.close()
@@ -331,13 +335,6 @@ class _Candidates:
 
     def close(self) -> None:
         self._file.close()
-
-
-def _runs(values: np.ndarray) -> Iterator[tuple[int, int, int]]:
-    """(value, start, end) of each run of equal values in a sorted array."""
-    edges = np.flatnonzero(np.diff(values)) + 1
-    starts, ends = np.concatenate([[0], edges]), np.concatenate([edges, [len(values)]])
-    return ((int(values[s]), int(s), int(e)) for s, e in zip(starts, ends))
 
 
 class _NoCandidates:
