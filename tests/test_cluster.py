@@ -90,3 +90,20 @@ def test_check_on_a_scheduler_and_two_worker_processes_equals_a_local_run(tmp_pa
     assert min(ran.values()) > 0, ran                                          # and both workers took part
     for log in tmp_path.glob("*.log"):
         assert "Traceback" not in log.read_text(errors="replace"), log.name
+
+
+def test_the_cli_client_keeps_few_message_batches():
+    """The client's link to the scheduler logs its last message batches (a block's task graph each); at
+    Dask's default of 1,000 that log held ~40 MiB of the driver at 100,000 reports."""
+    import dask
+
+    from govaudit.cli import DASK_MESSAGE_LOG, _dask_client
+
+    default = dask.config.get("distributed.admin.low-level-log-length")
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        client = _dask_client(cluster.scheduler_address)
+        try:
+            assert client.scheduler_comm.recent_message_log.maxlen == DASK_MESSAGE_LOG < default
+        finally:
+            client.close()
+            dask.config.set({"distributed.admin.low-level-log-length": default})
