@@ -98,10 +98,10 @@ def measure(n: int, data: Path, scheduler: str, work: Path) -> dict:
 
 
 def show(r: dict) -> None:
-    n, gib = r["n"], 2**30
+    n, mib = r["n"], 2**20
     print(f"{n:>8,} {r['cold']:>8.0f} s {r['cached']:>8.0f} s {n / r['cold'] / WORKERS:>12.1f} "
           f"{r['cold'] / n * 1e3:>8.2f} ms {r['floor'] / n * 1e3:>8.3f} ms {r['cold'] / r['floor']:>8.0f}x "
-          f"{r['cold_peak'] / gib:>8.2f} GiB {r['cached_peak'] / gib:>8.2f} GiB {r['findings']:>9,}", flush=True)
+          f"{r['cold_peak'] / mib:>8.0f} MiB {r['cached_peak'] / mib:>8.0f} MiB {r['findings']:>9,}", flush=True)
 
 
 def main() -> int:
@@ -130,7 +130,7 @@ def main() -> int:
             shutil.rmtree(base, ignore_errors=True)
     if len(results) == 2:
         small, large = results
-        print(f"driver peak RSS, {large['n']:,} / {small['n']:,} reports: {large['peak'] / small['peak']:.1f}x "
+        print(f"driver peak RSS, {large['n']:,} / {small['n']:,} reports: {large['peak'] / small['peak']:.2f}x "
               f"for {large['n'] / small['n']:.0f}x the reports (flat would be 1x)")
     print("The machine may be shared: compare the ratios (cold/floor, peak growth), not the seconds.")
     return 0
