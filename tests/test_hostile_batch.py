@@ -95,46 +95,39 @@ def test_check_exits_2_naming_the_unreadable_file_and_still_writes_the_others(tm
 
 
 KILLER_SCRIPT = textwrap.dedent("""
-    import json, os, signal, sys, threading, time
+    import json, os, signal, sys
+    from pathlib import Path
     import govaudit
+    from govaudit import batch
 
-    mode, folder = sys.argv[1], sys.argv[2]
-    me = os.getpid()
-    mine = open(f"/proc/{me}/cmdline", "rb").read()
-    killed, stop = set(), threading.Event()
+    mode, folder, deaths = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    me, work = os.getpid(), batch._work
 
-    def pool_workers():                      # forked children: same command line, this process as parent
-        for d in os.listdir("/proc"):
-            if d.isdigit():
-                try:
-                    ppid = int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1])
-                    cmd = open(f"/proc/{d}/cmdline", "rb").read()
-                except OSError:
-                    continue
-                if ppid == me and cmd == mine:
-                    yield int(d)
+    def dying(path, *args, **kwargs):
+        # a worker that dies by SIGKILL as it takes a file (as one crashed by a parser would): every worker,
+        # or only the first of all (its marker file is created once). Never this process itself.
+        if os.getpid() != me:
+            try:
+                os.close(os.open(deaths / ("first" if mode == "once" else str(os.getpid())),
+                                 os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                os.kill(os.getpid(), signal.SIGKILL)
+            except FileExistsError:
+                pass
+        return work(path, *args, **kwargs)
 
-    def killer():
-        while not stop.is_set():
-            for pid in pool_workers():
-                if pid not in killed and (mode == "every" or not killed):
-                    os.kill(pid, signal.SIGKILL)
-                    killed.add(pid)
-            time.sleep(0.002)
-
-    threading.Thread(target=killer, daemon=True).start()
+    batch._work = dying          # the pool's workers are forked from here: they run it
     corpus = govaudit.load_many(folder, workers=2, progress=False)
-    stop.set()
-    print(json.dumps({"reports": len(corpus.reports), "killed": len(killed),
+    print(json.dumps({"reports": len(corpus.reports), "killed": len(list(deaths.iterdir())),
                       "errors": {e["path"]: e["reason"] for e in corpus.errors}}, ensure_ascii=False))
 """)
 
 
 def _killing(tmp_path, mode: str, files: int):
-    script = tmp_path / "killer.py"
+    script, deaths = tmp_path / "killer.py", tmp_path / "deaths"
     script.write_text(KILLER_SCRIPT, encoding="utf-8")
-    run = subprocess.run([sys.executable, str(script), mode, str(tmp_path / "in")], capture_output=True,
-                         text=True, env=ENV, timeout=600)
+    deaths.mkdir()
+    run = subprocess.run([sys.executable, str(script), mode, str(tmp_path / "in"), str(deaths)],
+                         capture_output=True, text=True, env=ENV, timeout=600)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
