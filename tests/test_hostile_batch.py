@@ -122,7 +122,7 @@ KILLER_SCRIPT = textwrap.dedent("""
 """)
 
 
-def _killing(tmp_path, mode: str, files: int):
+def _killing(tmp_path, mode: str):
     script, deaths = tmp_path / "killer.py", tmp_path / "deaths"
     script.write_text(KILLER_SCRIPT, encoding="utf-8")
     deaths.mkdir()
@@ -134,7 +134,7 @@ def _killing(tmp_path, mode: str, files: int):
 
 def test_a_worker_killed_once_loses_no_file(tmp_path):
     files = _samples(tmp_path / "in", copies=3)
-    got = _killing(tmp_path, "once", len(files))
+    got = _killing(tmp_path, "once")
     assert got["killed"] == 1
     assert got["reports"] == len(files) and got["errors"] == {}
 
@@ -142,7 +142,7 @@ def test_a_worker_killed_once_loses_no_file(tmp_path):
 def test_a_file_whose_worker_dies_again_alone_is_reported_and_the_run_ends(tmp_path):
     """Every worker is killed: each file is retried once in a process of its own, then reported."""
     files = _samples(tmp_path / "in")
-    got = _killing(tmp_path, "every", len(files))
+    got = _killing(tmp_path, "every")
     assert got["reports"] == 0
     assert got["errors"] == {str(f): batch.DIED for f in files}
     assert got["killed"] >= len(files) + 1            # the pool's worker(s), then one process per file alone
