@@ -189,7 +189,7 @@ def test_a_team_server_requires_a_login(workspace):
         # the secrets are neither on the command line nor in a kernel's environment
         server = psutil.Process(url.pid)
         assert "审核-口令" not in " ".join(server.cmdline())
-        kernels = [p for p in server.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+        kernels = ipykernels(url.pid)
         assert kernels
         for k in kernels:
             environ = k.environ()
@@ -251,7 +251,7 @@ def test_kernel_cap_shows_a_busy_page_and_frees_on_close(workspace, browser):
         first.close(run_before_unload=True)            # the page's kernel is shut down as the tab closes
         deadline = time.monotonic() + 30
         while get(url + "voila/static/voila.js")[0] == 200 and time.monotonic() < deadline:
-            if len([p for p in psutil.Process(url.pid).children() if "ipykernel" in " ".join(p.cmdline())]) <= 1:
+            if len(ipykernels(url.pid)) <= 1:
                 break
             time.sleep(0.5)
         second.reload()
