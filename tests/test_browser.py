@@ -11,6 +11,7 @@ import pytest
 from browser import CHROMIUM, offline, open_workbench, running_app
 from conftest import ROOT, SEEDS
 from govaudit import store
+from govaudit.ui import serve
 
 if not Path(CHROMIUM).exists():
     pytest.fail("Debian chromium is missing (make test installs it)", pytrace=False)
@@ -42,6 +43,8 @@ def open_count(page) -> int:
 
 
 def test_workbench_lists_the_seed_findings_offline(app, page):
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
     open_workbench(page, app)
     for rule, unit in (("N-TEXT-SELF", "鲁山县琴台街道办事处"), ("C-FOREIGN-NAME", "鲁山县库区乡"),
                        ("S-ROWS", "天坛街道办事处")):
@@ -50,6 +53,9 @@ def test_workbench_lists_the_seed_findings_offline(app, page):
     page.wait_for_function("document.querySelectorAll('table.dataTable tbody tr').length === 2")
     assert row(page, "F-LABEL-EDIT").count() == 1
     assert all("127.0.0.1" not in u for u in page.blocked)       # only outside hosts were refused
+    # front-end extensions: only those the page uses, whatever else the environment has (nbconvert brings pygments')
+    extensions = {m.group(1) for u in requested if (m := re.search(r"/labextensions/((?:@[^/]+/)?[^/]+)/", u))}
+    assert extensions == set(serve.PAGE_EXTENSIONS)
 
 
 def test_selected_finding_shows_its_cell_highlighted(app, page):

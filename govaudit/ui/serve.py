@@ -28,6 +28,8 @@ this module imports Voila, applies the guards below, and runs it in the same pro
   the pool's kernels, ready or starting, never count against the cap and pages' kernels always do.
 * Offline: template links to outside hosts (Font Awesome from jsDelivr) are dropped; Voila's own
   bundle (voila-style.js) already carries Font Awesome, so every asset is served locally.
+* Front-end extensions: a page loads only those it uses (``PAGE_EXTENSIONS``), not every one installed
+  in the environment (an analyst's plotly, pygments from nbconvert).
 * Loading text: Voila's "Running workbench..." / "Executing 1 of 1" while the page starts becomes
   Chinese (``LOADING_TEXT``), in the same template loader.
 """
@@ -58,6 +60,9 @@ DEFAULT_MAX_KERNELS = 10              # a workbench kernel holds ~300 MiB
 POOL_SIZE = 2                         # preheated kernels: a second tab opens as fast as the first
 FILL_DELAY = 6                        # seconds before the pool refills: a starting kernel (~3 s of CPU) would
                                       # slow the pages still opening (second tab 4.1 s with 1 s, 2.9 s with 6 s)
+# the front-end extensions a page uses (widgets, Voila's widget manager, anywidget for the grid): any other
+# installed in the environment (plotly's is 4.8 MB) would be fetched and parsed on every page
+PAGE_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8", "anywidget")
 LOADING_TEXT = {"workbench": "正在打开审核工作台…", "dashboard": "正在打开督查看板…"}
 
 
@@ -75,6 +80,7 @@ def voila_command(notebook: Path, port: int, *, preheat: bool = True, ip: str = 
            f"--Voila.ip={ip}", "--Voila.port_retries=0",
            "--show_tracebacks=False", "--Voila.config_file_paths=[]",
            "--VoilaConfiguration.allow_theme_override=NO", "--VoilaConfiguration.allow_template_override=NO",
+           *(f"--VoilaConfiguration.extension_allowlist={name}" for name in PAGE_EXTENSIONS),
            "--MappingKernelManager.cull_interval=60", "--MappingKernelManager.cull_idle_timeout=900"]
     if preheat:
         cmd += ["--preheat_kernel=True", f"--pool_size={POOL_SIZE}", f"--VoilaKernelManager.fill_delay={FILL_DELAY}"]
