@@ -54,6 +54,14 @@ def in_view(page, locator) -> bool:
             and box["x"] + box["width"] <= size["width"] + 1 and box["y"] + box["height"] <= size["height"] + 1)
 
 
+def wait_selected_in_view(page) -> None:
+    """The selected row comes into view: the grid turns its page and scrolls a moment after the kernel's update."""
+    page.wait_for_function("""() => { const r = document.querySelector('.ga-worklist tr.selected');
+        if (!r) return false; const b = r.getBoundingClientRect();
+        return b.top >= 0 && b.left >= 0 && b.bottom <= innerHeight + 1 && b.right <= innerWidth + 1; }""",
+                           timeout=30_000)
+
+
 @pytest.mark.parametrize("width,height", [(1280, 800), (1920, 1080)])
 def test_list_message_and_buttons_fit_without_scrolling_the_page(app, page, width, height):
     page.set_viewport_size({"width": width, "height": height})
@@ -88,7 +96,7 @@ def test_link_pages_the_list_to_its_finding(app, page, worklist):
     selected.wait_for(timeout=30_000)
     assert target.rule in selected.inner_text() and target.message[:12] in selected.inner_text()
     assert page.get_by_text(f"第 {PAGE_LENGTH + 1}–{2 * PAGE_LENGTH} 条").count() == 1   # the grid's own info
-    assert in_view(page, selected)
+    wait_selected_in_view(page)
 
 
 def test_search_box_drives_previous_next_and_the_counter(app, page, worklist):
@@ -122,7 +130,7 @@ def test_keyboard_moves_confirms_and_leaves_text_boxes_alone(app, page, worklist
     for _ in range(PAGE_LENGTH):                              # past the first page: the list follows
         page.keyboard.press("j")
     position(page, f"第 {PAGE_LENGTH + 2} / {len(worklist)} 条")
-    assert in_view(page, page.locator(".ga-worklist tr.selected"))
+    wait_selected_in_view(page)
     note = page.get_by_placeholder("审核意见")
     note.click()
     note.press_sequentially("jkxc")                                       # typing: letters, not shortcuts
@@ -131,8 +139,7 @@ def test_keyboard_moves_confirms_and_leaves_text_boxes_alone(app, page, worklist
     page.locator(".ga-detail .ga-card").first.click(position={"x": 4, "y": 4})   # out of the text box
     page.keyboard.press("c")
     page.get_by_text("已保存（已确认").wait_for(timeout=30_000)
-    page.wait_for_function("!!document.querySelector('.ga-worklist tr.selected')")   # redrawn, still on its page
-    assert in_view(page, page.locator(".ga-worklist tr.selected"))
+    wait_selected_in_view(page)                          # redrawn, still on its page
     target = worklist.iloc[PAGE_LENGTH + 1]
     with store.open(db, readonly=True) as ro:
         review = ro.get_review(target.id, target.report)

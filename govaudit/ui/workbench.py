@@ -229,7 +229,11 @@ class Workbench:
 
     def _review_form(self) -> None:
         self.status = W.ToggleButtons(options=store_mod.STATUSES, description="审核")
-        self.note = W.Textarea(placeholder="审核意见（如核实情况、与单位沟通结果）", layout=W.Layout(width="95%"))
+        # continuous_update=False: the text is sent once, as the box loses focus, so it reaches the kernel before the
+        # click or key that follows; sent per keystroke, ipywidgets holds back all but one update in flight and a
+        # button's message could overtake the rest (a note saved as "j" of "jkxc")
+        self.note = W.Textarea(placeholder="审核意见（如核实情况、与单位沟通结果）", continuous_update=False,
+                               layout=W.Layout(width="95%"))
         self.rectification = W.Dropdown(options=store_mod.RECTIFICATIONS, description="整改")
         self.due = W.DatePicker(description="整改期限")
         self.save = W.Button(description="保存", button_style="primary", icon="check")
@@ -533,7 +537,8 @@ class Workbench:
     def _flag_form(self) -> W.Widget:
         self.flag_report = W.Dropdown(description="报告", options=self.f_report.options[1:])
         self.flag_where = W.Dropdown(description="位置", options=_flag_locations(), layout=W.Layout(width="420px"))
-        self.flag_text = W.Textarea(placeholder="发现的问题（将作为“人工标注”加入问题清单）", layout=W.Layout(width="95%"))
+        self.flag_text = W.Textarea(placeholder="发现的问题（将作为“人工标注”加入问题清单）", continuous_update=False,
+                                    layout=W.Layout(width="95%"))
         self.flag_severity = W.Dropdown(description="级别", options=[("错误", "error"), ("警告", "warning"),
                                                                       ("提示", "info")], value="warning")
         self.flag_add = W.Button(description="添加问题", icon="flag")
