@@ -78,3 +78,39 @@ def test_a_filter_that_hides_the_finding_clears_its_buttons(app, page):
 def test_a_wrong_finding_id_in_the_link_says_so(app, page):
     page.goto(app + "?finding=0000000000000000")
     page.get_by_text("链接中的问题编号“0000000000000000”不存在").wait_for(timeout=90_000)
+
+
+def test_bulk_review_acts_on_the_listed_problems_after_a_second_click(app, page, workspace):
+    _, db, _ = workspace
+
+    def listed_findings():                     # reading problems are not rows of the list
+        with store.open(db, readonly=True) as ro:
+            work = ro.worklist()
+        return work[work["category"].ne("parse")].set_index("id")
+
+    before = listed_findings()
+    top = before["severity"].map({"error": 0, "warning": 1, "info": 2}).groupby(before["problem"]).transform("min")
+    listed = set(before.index[top.eq(0)])     # every symptom of the problems listed under 级别 错误
+    assert len(listed) > before.loc[list(listed), "problem"].nunique() and len(listed) < len(before)
+    rows = worklist(page, app)
+    page.get_by_label("级别", exact=True).first.select_option(label="错误")
+    page.wait_for_function("document.querySelectorAll('table.dataTable tbody tr').length === "
+                           f"{before.loc[list(listed), 'problem'].nunique()}")
+    page.get_by_text("批量审核（当前列表中的问题）").click()
+    page.get_by_label("标为").select_option(label="已排除")
+    page.get_by_placeholder("批量附加的意见").fill("批量：经核实为版式差异")
+    page.get_by_role("button", name="审核列表中的全部问题").click()
+    page.get_by_text(f"共 {len(listed)} 条表现").wait_for(timeout=30_000)
+    page.get_by_role("button", name="取消").click()
+    page.get_by_text("已取消").wait_for(timeout=30_000)
+    assert listed_findings()["status"].to_dict() == before["status"].to_dict()      # nothing saved yet
+
+    page.get_by_role("button", name="审核列表中的全部问题").click()
+    page.get_by_role("button", name="确定").click()
+    page.get_by_text(f"已将 {len(listed)} 条表现标为“已排除”").wait_for(timeout=60_000)
+    assert rows.filter(has_text="已排除").count() == rows.count()
+    after = listed_findings()
+    assert set(after.index[after["status"].eq("已排除")]) == listed
+    assert all("批量：经核实为版式差异" in after.at[i, "note"] for i in listed)
+    unlisted = before.index.difference(list(listed))
+    assert after.loc[unlisted, "status"].to_dict() == before.loc[unlisted, "status"].to_dict()

@@ -217,7 +217,7 @@ class Workbench:
     def _split(self) -> W.Widget:
         """The worklist on the left, the selected finding and its review on the right; each scrolls by itself."""
         nav = W.HBox([self.prev, self.next, self.position], layout=W.Layout(align_items="center"))
-        left = W.VBox([self.grid, self.keys, self._flag_form()])
+        left = W.VBox([self.grid, self.keys, self._bulk_form(), self._flag_form()])
         right = W.VBox([nav, self.detail, self.review_box, self.region, self.source])
         left.add_class("ga-pane")
         left.add_class("ga-list-pane")
@@ -294,6 +294,8 @@ class Workbench:
     def refresh(self, keep: str | None = None) -> None:
         if getattr(self, "_filling", False):
             return
+        if getattr(self, "bulk_pending", None) is not None:
+            self._bulk_reset("<span class='ga-muted'>列表已变化，请重新点击批量审核</span>")
         rows = self.worklist()
         counts = self._counts(rows)
         self.header.value = (f"<div>数据目录 <b>{esc(self.data_dir)}</b>：{len(self.report_ids)} 份报告；"
@@ -532,6 +534,80 @@ class Workbench:
         self.load_theirs.layout.display = "none"
         self.message.value = (f"<span>已载入{esc(theirs.updated_by or '对方')}的修改（第{theirs.version}版），"
                               "您未保存的意见附在其后，核对后请保存</span>")
+
+    # --- bulk review: every problem the filters list ------------------------------------
+    def _bulk_form(self) -> W.Widget:
+        """Review the listed problems at once; a second click, naming how many, does it."""
+        self.bulk_status = W.Dropdown(description="标为", options=store_mod.STATUSES, value="已确认",
+                                      layout=W.Layout(width="180px"))
+        self.bulk_status.style.description_width = "36px"
+        self.bulk_note = W.Text(placeholder="批量附加的意见（可选，附在每条原有意见之后）", continuous_update=False,
+                                layout=W.Layout(width="95%"))
+        self.bulk_ask = W.Button(description="审核列表中的全部问题", icon="list")
+        self.bulk_yes = W.Button(description="确定", button_style="danger", layout=W.Layout(display="none"))
+        self.bulk_no = W.Button(description="取消", layout=W.Layout(display="none"))
+        self.bulk_message = W.HTML()
+        self.bulk_pending: tuple | None = None     # (findings, status, note) as listed when asked
+        self.bulk_ask.on_click(lambda _: self._bulk_ask())
+        self.bulk_yes.on_click(lambda _: self._bulk_apply())
+        self.bulk_no.on_click(lambda _: self._bulk_reset("<span class='ga-muted'>已取消</span>"))
+        for changed in (self.bulk_status, self.bulk_note):      # the question named the old choice: ask again
+            changed.observe(lambda _: self.bulk_pending is not None and self._bulk_reset(), names="value")
+        box = W.VBox([W.HBox([self.bulk_status, self.bulk_ask]), self.bulk_note,
+                      W.HBox([self.bulk_yes, self.bulk_no, self.bulk_message], layout=W.Layout(align_items="center"))])
+        acc = W.Accordion(children=[box])
+        acc.set_title(0, "批量审核（当前列表中的问题）")
+        return acc
+
+    def _bulk_ask(self) -> None:
+        if not self._save_unsaved():
+            return
+        listed = self.members[self.members["problem"].isin(set(self.rows["problem"]))] if len(self.rows) else []
+        if not len(listed):
+            self._bulk_reset("<span class='ga-muted'>列表中没有问题</span>")
+            return
+        status, note = self.bulk_status.value, self.bulk_note.value.strip()
+        self.bulk_pending = (listed[["id", "report"]].to_dict("records"), status, note)
+        self.bulk_message.value = (f"<span>将把列表中的 <b>{len(self.rows)}</b> 条问题（共 {len(listed)} 条表现）"
+                                   f"标为“{esc(status)}”" + ("并附加审核意见" if note else "") + "，确定吗？</span>")
+        self.bulk_yes.layout.display = self.bulk_no.layout.display = "inline-flex"
+
+    def _bulk_reset(self, message: str = "") -> None:
+        self.bulk_pending = None
+        self.bulk_yes.layout.display = self.bulk_no.layout.display = "none"
+        self.bulk_message.value = message
+
+    def _bulk_apply(self) -> None:
+        if self.bulk_pending is None:
+            return
+        findings, status, extra = self.bulk_pending
+        self._bulk_reset("<span class='ga-muted'>正在保存…</span>")
+        saved, conflicts, failed = 0, 0, ""
+        for f in findings:
+            review = self.db.get_review(f["id"], f["report"])
+            note = review.note or ""
+            if extra and extra not in note:
+                note = f"{note}\n{extra}" if note else extra
+            try:          # the version just read: a colleague's save in between is theirs to keep, not overwritten
+                self.db.review(f["id"], report=f["report"], version=review.version, status=status, note=note)
+                saved += 1
+            except StoreConflict:
+                conflicts += 1
+            except (GovauditError, ValueError) as e:
+                failed = str(e)
+                break
+        keep = self.current["id"] if self.current is not None else None
+        self.refresh(keep=keep)
+        if keep is not None and keep in set(self.rows.id):
+            self.current = None               # shown again: its form now holds the saved review
+            self.select(keep)
+        message = f"已将 {saved} 条表现标为“{esc(status)}”"
+        if conflicts:
+            message += f"；{conflicts} 条刚被他人修改，未覆盖，请逐条核对"
+        if failed:
+            message += f"；其余未保存：{esc(failed)}"
+        color = "#15803d" if not (conflicts or failed) else "#dc2626"
+        self.bulk_message.value = f"<span style='color:{color}'>{message}</span>"
 
     # --- hand-added flags -------------------------------------------------------------
     def _flag_form(self) -> W.Widget:
