@@ -294,7 +294,7 @@ class Workbench:
     def refresh(self, keep: str | None = None) -> None:
         if getattr(self, "_filling", False):
             return
-        if getattr(self, "bulk_pending", None) is not None:
+        if self.bulk_pending is not None:
             self._bulk_reset("<span class='ga-muted'>列表已变化，请重新点击批量审核</span>")
         rows = self.worklist()
         counts = self._counts(rows)
@@ -528,8 +528,7 @@ class Workbench:
         self.version = theirs.version
         self.status.value, self.rectification.value, self.due.value = (theirs.status, theirs.rectification,
                                                                       theirs.due_date)
-        note = theirs.note or ""
-        self.note.value = note if not mine or mine in note else (f"{note}\n{mine}" if note else mine)
+        self.note.value = _appended(theirs.note or "", mine)
         self.loaded = (theirs.status, theirs.note or "", theirs.rectification, theirs.due_date)
         self.load_theirs.layout.display = "none"
         self.message.value = (f"<span>已载入{esc(theirs.updated_by or '对方')}的修改（第{theirs.version}版），"
@@ -585,11 +584,9 @@ class Workbench:
         saved, conflicts, failed = 0, 0, ""
         for f in findings:
             review = self.db.get_review(f["id"], f["report"])
-            note = review.note or ""
-            if extra and extra not in note:
-                note = f"{note}\n{extra}" if note else extra
             try:          # the version just read: a colleague's save in between is theirs to keep, not overwritten
-                self.db.review(f["id"], report=f["report"], version=review.version, status=status, note=note)
+                self.db.review(f["id"], report=f["report"], version=review.version, status=status,
+                               note=_appended(review.note or "", extra))
                 saved += 1
             except StoreConflict:
                 conflicts += 1
@@ -598,9 +595,8 @@ class Workbench:
                 break
         keep = self.current["id"] if self.current is not None else None
         self.refresh(keep=keep)
-        if keep is not None and keep in set(self.rows.id):
-            self.current = None               # shown again: its form now holds the saved review
-            self.select(keep)
+        if keep is not None:
+            self.select(keep)                 # shown again (when still listed): its form holds the saved review
         message = f"已将 {saved} 条表现标为“{esc(status)}”"
         if conflicts:
             message += f"；{conflicts} 条刚被他人修改，未覆盖，请逐条核对"
@@ -710,6 +706,13 @@ def _matching(rows: pd.DataFrame, query: str) -> pd.DataFrame:
 def shown_read_error(record: dict) -> str:
     """A stored reading problem as the check named it: the file (quoted if need be) and the reason."""
     return str(ReadError(record["path"], record["error"]))
+
+
+def _appended(note: str, more: str) -> str:
+    """``more`` on a line of its own after ``note``, unless it is empty or already there."""
+    if not more or more in note:
+        return note
+    return f"{note}\n{more}" if note else more
 
 
 def _year(v) -> str:
