@@ -61,3 +61,23 @@ def test_keys_step_and_review_and_unknown_actions_do_nothing(bench):
     assert bench.db.get_review(fid).status == "已确认"
     bench.keys._received(bench.keys, {"action": "dismiss"}, [])
     assert bench.db.get_review(fid).status == "已排除"
+
+
+def test_after_a_conflict_their_review_is_loaded_with_my_note_below(bench):
+    """Two inspectors on one finding: the later save is refused, then 载入对方的修改 keeps both notes."""
+    fid = bench.rows.id.iloc[-1]
+    bench.select(fid)
+    colleague = Workbench(bench.data_dir, bench.db.url)
+    colleague.select(fid)
+    colleague.note.value = "已电话核实"
+    colleague._save(status="已确认")
+    bench.note.value = "请单位更正表三"
+    bench._save()
+    assert "未保存" in bench.message.value and bench.load_theirs.layout.display == "inline-flex"
+    bench._load_theirs()
+    assert bench.note.value == "已电话核实\n请单位更正表三" and bench.status.value == "已确认"
+    bench._save()
+    saved = bench.db.get_review(fid)
+    assert (saved.status, saved.note) == ("已确认", "已电话核实\n请单位更正表三")
+    bench._load_theirs()                      # loaded again: my note is already there, not added twice
+    assert bench.note.value == "已电话核实\n请单位更正表三"
