@@ -26,24 +26,29 @@ def _same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    """300 generated reports, two years a unit, half with an injected defect (copies, carry mismatches, ...)."""
+def _generate(tmp_path_factory, n: int):
+    """``n`` generated reports, two years a unit, half with an injected defect (copies, carry mismatches, ...)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from make_corpus import make_corpus
-    out = tmp_path_factory.mktemp("generated300")
-    truth = make_corpus(out, 300, seed=5, defect_rate=0.5)
+    out = tmp_path_factory.mktemp(f"generated{n}")
+    truth = make_corpus(out, n, seed=5, defect_rate=0.5)
     assert {"copied-section", "carry-mismatch"} <= set(truth.values())
     return out
 
 
-def test_generated_corpus_same_findings_as_in_memory(generated, tmp_path):
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return _generate(tmp_path_factory, 300)
+
+
+def test_generated_corpus_same_findings_as_in_memory(tmp_path_factory, tmp_path):
+    generated = _generate(tmp_path_factory, 1_000)
     expected = _in_memory(generated)
     assert {"C-CROSS-UNIT", "C-FOREIGN-NAME", "X-CARRY", "X-TEXT-REPEAT", "T3-BALANCE"} <= set(expected.rule)
     for workers, cache in ((2, None), (2, tmp_path / "cache"), (2, tmp_path / "cache"), (1, tmp_path / "cache")):
         summaries, findings = check_files(generated, progress=False, workers=workers, cache_dir=cache)
         _same(findings, expected)
-        assert len(summaries) == 300 and not summaries.errors
+        assert len(summaries) == 1_000 and not summaries.errors
         assert all(type(s) is Summary for s in summaries)          # the driver kept summaries, not reports
     assert not list(tmp_path.glob("govaudit-check-*"))
 
