@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from . import template as T
-from .document import Document, Paragraph
-from .numbers import SplitTooLong, nfkc, split_by_totals, to_value, unique_split, unit_of
+from .document import Cell, Document, Paragraph
+from .numbers import SplitTooLong, is_value_text, nfkc, split_by_totals, to_value, unique_split, unit_of
 from .report import Report
 from .sections import Piece, flex, has_content, ranges as section_ranges, split_sections
 from .template import normalize_label
@@ -25,7 +25,7 @@ from .tokens import Break, KeywordMatcher, Keys, Segment, Values, merged, region
 def _cited(group: Values) -> dict:
     """Where a value group starts: its line (or page), and the first value's offset (or cell and bbox)."""
     first = next((t.source for t in group.tokens if t.raw), {})
-    return {**group.source, **first}
+    return {**{k: v for k, v in group.source.items() if k != "aligned"}, **first}
 
 
 # --- sections: see govaudit.sections ----------------------------------------------
@@ -36,12 +36,79 @@ def _segments(doc: Document) -> list[Segment]:
         if isinstance(b, Paragraph):
             segs.append(Segment(b.text, None, dict(b.source)))
         else:
+            spans = value_spans(b.rows)
             for r, row in enumerate(b.rows):
                 src = {**b.source}
                 if "table" in b.source:
                     src["row"] = r
+                if spans[r] is not None:
+                    src[VALUE_CELLS] = spans[r]
                 segs.append(Segment("\t".join(c.text for c in row), row, src))
     return segs
+
+
+# --- table geometry: which cells of a row are its value columns -------------------
+
+VALUE_CELLS = "value_cells"     # segment source key: (first, end) cell indexes of the row's value columns
+
+
+def _label_end(row: list[Cell]) -> int:
+    """Index of the row's last label cell (text that is not a value), -1 when it has none."""
+    return max((i for i, c in enumerate(row) if c.text.strip() and not is_value_text(c.text)), default=-1)
+
+
+def _grid_ends(rows: list[list[Cell]]) -> list[int]:
+    """The grid column where each row ends, with cells spanning down from rows above skipped over."""
+    below: dict[int, int] = {}          # grid column -> rows it stays covered by a cell above
+    ends = []
+    for row in rows:
+        col, new = 0, {}
+        for cell in row:
+            while below.get(col, 0) > 0:
+                col += 1
+            for c in range(col, col + cell.colspan):
+                if cell.rowspan > 1:
+                    new[c] = cell.rowspan - 1
+            col += cell.colspan
+        while below.get(col, 0) > 0:    # a cell spanning down at the row's end still fills the grid
+            col += 1
+        ends.append(col if row else 0)
+        below = {c: n - 1 for c, n in below.items() if n > 1}
+        below.update(new)
+    return ends
+
+
+def value_spans(rows: list[list[Cell]]) -> list[tuple[int, int] | None]:
+    """For each row, the cells that are its value columns, from the table's geometry; None when unknown.
+
+    The value columns of a template table are its last columns, but a blank value cell looks like
+    the empty filler cells some exports put after a label spanning several columns (or after the
+    last column). So the alignment comes from the table, never from the blanks:
+    - a table with merged cells (HTML, Word) keeps its grid: a row that reaches the table's last
+      grid column has its value cells right after its label;
+    - a plain-text table lost its spans, and its rows are not even aligned with each other; but rows
+      of the same shape (cell count, label position) are: a column holds values in that shape when
+      any such row has a value there.
+    """
+    labels = [_label_end(row) for row in rows]
+    if any(c.colspan > 1 or c.rowspan > 1 for row in rows for c in row):
+        ends = _grid_ends(rows)
+        width = max(ends, default=0)
+        return [(lab + 1, len(row)) if ends[i] == width and lab + 1 < len(row) else None
+                for i, (row, lab) in enumerate(zip(rows, labels))]
+    shapes: dict[tuple[int, int], list[int]] = {}
+    for i, (row, lab) in enumerate(zip(rows, labels)):
+        shapes.setdefault((len(row), lab), []).append(i)
+    width = max((len(row) for row in rows), default=0)
+    spans = []
+    for row, lab in zip(rows, labels):
+        same = shapes[(len(row), lab)]
+        if len(same) > 1:
+            used = {i for r in same for i in range(lab + 1, len(row)) if rows[r][i].text.strip()}
+            spans.append((min(used), max(used) + 1) if used else None)
+        else:       # a row of its own shape: its cells after the label, when it is as wide as the table
+            spans.append((lab + 1, len(row)) if len(row) == width and lab + 1 < len(row) else None)
+    return spans
 
 
 # --- meta -----------------------------------------------------------------------
@@ -183,6 +250,8 @@ class _Reader:
                 chosen = nonempty
             elif len(nonempty) < n <= len(tokens) and tokens[0].raw and not any(t.raw for t in tokens[n:]):
                 chosen = tokens[:n]        # blank cells in place: NA
+            elif nonempty and len(tokens) == n and group.source.get("aligned"):
+                chosen = tokens            # the row's value columns by the table's geometry: blanks are NA
         else:
             if len(tokens) == n:
                 chosen = tokens
@@ -390,8 +459,9 @@ def _parse_appeals(pieces, warnings, provenance):
             break
         taken.append(g)
         count += _count(reader, g, len(columns))
+    aligned = all(g.source.get("aligned") for g in taken)
     flat = Values([t for g in taken for t in g.tokens], structured=all(g.structured for g in taken),
-                  source=taken[0].source)
+                  source={**taken[0].source, "aligned": aligned})
     pseudo = "、".join(r.label for r in table.rows)
     values = reader.values_for("appeals", pseudo, tuple(f"{r}|{c}" for r, c in columns), flat, "row")
     for (row, col) in columns:
@@ -408,8 +478,8 @@ def _parse_appeals(pieces, warnings, provenance):
 def _count(reader: _Reader, group: Values, n: int) -> int:
     """How many of the table's n cells a value group fills (a run that splits into n fills them all)."""
     nonempty = sum(1 for t in group.tokens if t.raw)
-    if group.structured:
-        return nonempty
+    if group.structured:       # a row aligned to the table's value columns fills them all, blanks too
+        return len(group.tokens) if group.source.get("aligned") else nonempty
     try:
         split = reader._split([t.raw for t in group.tokens], n)[0] if all(t.raw for t in group.tokens) else None
     except SplitTooLong:

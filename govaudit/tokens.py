@@ -135,22 +135,35 @@ def value_runs(text: str) -> list[tuple[int, int, list[tuple[str, int]]]]:
 
 
 def row_events(seg: Segment, matcher: KeywordMatcher):
-    """Events of one table row: its labels, then its value cells (attached)."""
+    """Events of one table row: its labels, then its value cells (attached).
+
+    When the parser knows the row's value columns from the table's geometry (``value_cells`` in the
+    source), only those cells are values: filler cells after a label spanning several columns and
+    empty cells past the last column are left out, and the group is marked ``aligned`` in its source
+    (its cells are the value columns, a blank one in place).
+    """
     cells = seg.cells or []
+    source = {k: v for k, v in seg.source.items() if k != "value_cells"}
     last_label = max((i for i, c in enumerate(cells) if c.text.strip() and not is_value_text(c.text)),
                      default=-1)
     label_text = "".join(nfkc(c.text) for c in cells[: last_label + 1] if not is_value_text(c.text))
     found = matcher.find(label_text)
     value_cells = cells[last_label + 1:]
+    group_source = source
+    span = seg.source.get("value_cells")
+    if span and span[0] > last_label and not any(c.text.strip() for c in cells[last_label + 1:span[0]]
+                                                 + cells[span[1]:]):
+        value_cells = cells[span[0]:span[1]]
+        group_source = {**source, "aligned": True}
     if found:
-        yield Keys([(k, label_text[s:e], v) for s, e, k, v in found], label_text, seg.source)
+        yield Keys([(k, label_text[s:e], v) for s, e, k, v in found], label_text, source)
     if any(c.text.strip() for c in value_cells):
-        tokens = [Token(nfkc(c.text).strip(), {**seg.source, **c.source}) for c in value_cells]
-        yield Values(tokens, attached=bool(found), structured=True, source=seg.source)
+        tokens = [Token(nfkc(c.text).strip(), {**source, **c.source}) for c in value_cells]
+        yield Values(tokens, attached=bool(found), structured=True, source=group_source)
     elif found and value_cells:
         # a labelled row whose value cells are all blank: blanks are NA, not a missing row
-        tokens = [Token("", {**seg.source, **c.source}) for c in value_cells]
-        yield Values(tokens, attached=True, structured=True, source=seg.source)
+        tokens = [Token("", {**source, **c.source}) for c in value_cells]
+        yield Values(tokens, attached=True, structured=True, source=group_source)
 
 
 def line_events(text: str, source: dict, matcher: KeywordMatcher, merge_text: list):
