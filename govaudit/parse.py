@@ -128,8 +128,11 @@ def _title(doc: Document, lines: list[str]) -> str:
     for line in lines[:15]:
         if _TITLE_PREFIX.match(line):
             return _TITLE_PREFIX.sub("", line).strip()
-    candidates = [ln.strip().lstrip("#").strip() for ln in lines[:20] if ln.strip()]
+    candidates = [_after_breadcrumb(ln.strip().lstrip("#").strip()) for ln in lines[:20] if ln.strip()]
+    candidates = [ln for ln in candidates if ln and not _is_navigation(ln)]
     for i, line in enumerate(candidates[:8]):
+        if not _names_report(line) and any(_REPORT_LINE.search(ln) for ln in candidates[i + 1:8]):
+            continue        # a site name ("示例县政务公开网") above the title that names year and report
         if "年度报告" in line or "政府信息公开" in line or "政务公开" in line:
             title = line
             if i and _NO_AGENCY_TITLE.match(line) and _is_agency_line(candidates[i - 1]):
@@ -147,6 +150,36 @@ def _title(doc: Document, lines: list[str]) -> str:
         if len(line) <= 60 and _REPORT_TITLE.search(line):
             return line
     return doc.meta.get("page_title", "")
+
+
+# web navigation printed before the title: breadcrumbs ("首页 > 政务公开 > 年报"), menus ("首页 | 政务公开 | …")
+_NAV_WORDS = re.compile(r"首页|当前位置|您的位置|所在位置|当前的位置|网站地图|字体\s*[:：]|浏览次数")
+_NAV_SEPARATOR = re.compile(r"\s*(?:>|＞|›|»|\||｜|/|→)\s*")
+_NAV_ITEM = re.compile(r"^(?:政务公开|政府信息公开年报|政府信息公开|信息公开年报|信息公开|公开年报|年报)(?!工作)")
+_REPORT_LINE = re.compile(r"(?:19|20)\d{2}\s*年.{0,40}?(?:年度报告|年报)")
+
+
+def _after_breadcrumb(line: str) -> str:
+    """A title printed after the page's breadcrumb on the same line: the part after its last separator."""
+    m = _REPORT_LINE.search(line)
+    if not m or not _NAV_WORDS.search(line[:m.start()]):
+        return line
+    cuts = [s.end() for s in _NAV_SEPARATOR.finditer(line, 0, m.start())]
+    if not cuts:
+        return line
+    # the last item glued to the title when the page's text runs together: "首页 | 政务公开示例县…"
+    return _NAV_ITEM.sub("", line[max(cuts):].strip())
+
+
+def _is_navigation(line: str) -> bool:
+    """A breadcrumb or menu line: navigation words, or items between two or more separators; never a title."""
+    if _REPORT_LINE.search(line) and not _NAV_WORDS.search(line):
+        return False
+    return bool(_NAV_WORDS.search(line)) or len(_NAV_SEPARATOR.findall(re.sub(_DATE, "", line))) >= 2
+
+
+def _names_report(line: str) -> bool:
+    return "年度报告" in line or "年报" in line or bool(re.search(r"(?:19|20)\d{2}\s*年", line))
 
 
 _REPORT_TITLE = re.compile(r"(?:19|20)\d{2}\s*年度?\s*(?:的)?\s*政府信息公开工作年度报告\s*$")

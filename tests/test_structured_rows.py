@@ -221,3 +221,60 @@ def test_html_blank_first_value_cells(tmp_path, flat):
                ("appeals", "review", "upheld")}
     (tmp_path / "variant.html").write_text(_html(flat, blanked), encoding="utf-8")
     assert_only_blanked(original, govaudit.load(tmp_path / "variant.html"), blanked)
+
+
+# --- web navigation before the title ------------------------------------------------------
+
+NAV = ["网站首页 | 机构概况 | 政务公开 | 办事服务 | 互动交流",
+       "您当前所在位置：首页 > 政务公开 > 政府信息公开年报",
+       "示例县政务公开网",
+       "当前位置：首页>政府信息公开>年报",
+       "字体：[大 中 小] 浏览次数：1234"]
+
+
+def meta_findings(report) -> set:
+    f = govaudit.check(report)
+    return {(e.rule, e.severity, str(e.expected), str(e.actual)) for e in f.itertuples()
+            if e.rule.startswith(("S-TEMPLATE", "M-"))}
+
+
+def test_breadcrumb_lines_before_the_title_are_not_the_title(tmp_path):
+    # a 2021 report on the old template, published late: S-TEMPLATE-VERSION and M-DEADLINE need year and title
+    lines = (REAL / "ptzhsyqhtp-2021.txt").read_text(encoding="utf-8").split("\n")
+    lines = [ln.replace("发布时间: 2022-01-12", "发布时间: 2022-03-20") for ln in lines]
+    (tmp_path / "original.txt").write_text("\n".join(lines), encoding="utf-8")
+    original = govaudit.load(tmp_path / "original.txt")
+    title = lines[0].removeprefix("标题: ")
+    (tmp_path / "nav.txt").write_text("\n".join(NAV + [title] + lines[1:]), encoding="utf-8")
+    variant = govaudit.load(tmp_path / "nav.txt")
+    assert (variant.year, variant.agency) == (original.year, original.agency) == (2021, "平潭综合实验区海坛片区管理局")
+    assert {r for r, *_ in meta_findings(original)} >= {"S-TEMPLATE-VERSION", "M-DEADLINE"}
+    assert meta_findings(variant) == meta_findings(original)
+    assert errors(variant) == errors(original)
+    assert cells(variant) == cells(original)
+
+
+def test_breadcrumb_in_a_web_page_layout_before_the_title(tmp_path, flat):
+    page = _html(flat).replace("<body>", "<body><p>发布时间：2026-03-20</p>")
+    (tmp_path / "original.html").write_text(page, encoding="utf-8")
+    original = govaudit.load(tmp_path / "original.html")
+    nav = ("<table><tr><td>首页</td><td>|政务公开</td><td>|政府信息公开年报</td></tr></table>"
+           "<div>首页 | 政务公开</div>")
+    (tmp_path / "nav.html").write_text(page.replace("<body>", "<body>" + nav), encoding="utf-8")
+    variant = govaudit.load(tmp_path / "nav.html")
+    assert (variant.year, variant.agency, variant.meta["title"]) == \
+        (original.year, original.agency, original.meta["title"]) == \
+        (2025, "平潭综合实验区海坛片区管理局", "平潭综合实验区海坛片区管理局2025年度政府信息公开工作年度报告")
+    assert "M-DEADLINE" in {r for r, *_ in meta_findings(original)}
+    assert meta_findings(variant) == meta_findings(original)
+    assert errors(variant) == errors(original) and cells(variant) == cells(original)
+
+
+def test_title_printed_after_the_breadcrumb_on_its_line(tmp_path):
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    original = govaudit.load(SEED)
+    i = next(i for i, ln in enumerate(lines) if ln.startswith("# "))
+    lines[i] = "首页 | 政务公开" + lines[i].removeprefix("# ")
+    (tmp_path / "glued.txt").write_text("\n".join(lines), encoding="utf-8")
+    variant = govaudit.load(tmp_path / "glued.txt")
+    assert (variant.year, variant.agency) == (original.year, original.agency) == (2024, "天坛街道办事处")
