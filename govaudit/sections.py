@@ -11,6 +11,9 @@ A heading is recognised three ways, most certain first:
 Kinds 2 and 3 are the same part in other words; the rules report their wording (and a number that
 differs from the template's, as in a report that inserts a part and renumbers the rest), never a
 missing part.
+
+Numbered means "一、", "第一部分" / "第1部分", or (kind 1 only) Arabic "1、" / "1." — the style of list items
+inside a part, so such a heading must carry the official wording and loses to any other heading of the part.
 """
 from __future__ import annotations
 
