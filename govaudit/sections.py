@@ -11,6 +11,9 @@ A heading is recognised three ways, most certain first:
 Kinds 2 and 3 are the same part in other words; the rules report their wording (and a number that
 differs from the template's, as in a report that inserts a part and renumbers the rest), never a
 missing part.
+
+Numbered means "一、", "第一部分" / "第1部分", or (kind 1 only) Arabic "1、" / "1." — the style of list items
+inside a part, so such a heading must carry the official wording and loses to any other heading of the part.
 """
 from __future__ import annotations
 
@@ -24,6 +27,10 @@ from .tokens import Segment
 _FLEX = r"[\s\W_]{0,3}"
 _NUMERALS = "一二三四五六七八九十"
 _NUMERAL = r"[一二三四五六七八九十]{1,2}\s*[、.．,，]"
+# other ways a part is numbered: "第一部分 总体情况" / "第1部分：…", and Arabic "1、总体情况" (a list-item style, so
+# it counts only with the part's official wording and a number near the part's own: see _plausible)
+_PART = r"第\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*部分\s*[、.．,，:：]?"
+_ARABIC = r"(?<![\d.．第])\d{1,2}\s*[、.．]"
 
 
 def flex(phrase: str) -> str:
@@ -32,13 +39,17 @@ def flex(phrase: str) -> str:
 
 _SECTION_ALTS = "|".join(f"(?P<{s.key}_{i}>{flex(kw)})" for s in T.SECTIONS for i, kw in enumerate(s.keywords))
 # the official wording at the start of a line (optionally numbered), or inline after a numeral; a numeral
-# without its 、 only where no Chinese character runs into it ("。一总体情况", not "统一主动公开…")
-_OFFICIAL_LINE = re.compile(r"^[\s#>*]*(?P<num>" + _NUMERAL + r"|[（(][一二三四五六][)）])?\s*(?:" + _SECTION_ALTS + ")")
-_OFFICIAL_INLINE = re.compile(r"(?:(?P<num>" + _NUMERAL + r")|(?<![\u4e00-\u9fff])(?P<bare>[一二三四五六七八九十]))\s*"
-                              r"(?:" + _SECTION_ALTS + ")")
+# without its 、 only where no Chinese character runs into it ("。一总体情况", not "统一主动公开…"); Arabic
+# digits not where a number runs into them ("…0000000四、" stays unread when printed "…00000004、")
+_OFFICIAL_LINE = re.compile(r"^[\s#>*]*(?P<num>" + _NUMERAL + "|" + _PART + "|" + _ARABIC
+                            + r"|[（(][一二三四五六][)）])?\s*(?:" + _SECTION_ALTS + ")")
+_OFFICIAL_INLINE = re.compile(r"(?:(?P<num>" + _NUMERAL + r")|(?P<other>" + _PART + "|" + _ARABIC
+                              + r")|(?<![\u4e00-\u9fff])(?P<bare>[一二三四五六七八九十]))\s*(?:" + _SECTION_ALTS + ")")
+_PREFIX_GROUPS = ("num", "other", "bare")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SHORT_HEADING = 30
 # any top-level numbered heading: the numeral, then the heading's words up to the first bracket, digit or stop
-_NUMBERED = re.compile(r"(?<![\u4e00-\u9fff])(?P<num>[一二三四五六七八九十]{1,2})\s*[、.．]\s*"
+_NUMBERED = re.compile(r"(?<![\u4e00-\u9fff])(?P<num>[一二三四五六七八九十]{1,2}\s*[、.．]|" + _PART + r")\s*"
                        r"(?P<words>[^（(。，,；;：:\s\d“”\"《]{2,30})")
 # a flattened page runs the heading into its text: the heading ends at its last closing word
 _HEADING_END = re.compile(r".*(?:情况|事项|措施|问题|成效|举措|附表|概述)")
@@ -85,10 +96,15 @@ class _Candidate:
     start: int
     end: int
     heading: Heading
+    weak: bool = False        # Arabic-numbered ("2、…", the style of list items) or a 第…部分 run into a sentence
+                              # ("详见第三部分…"): any other heading of the part wins
 
 
 def numeral_value(numeral: str) -> int | None:
-    s = re.sub(r"\W", "", numeral)
+    """The number of a heading's prefix: "三、", "（三）", "第三部分", "第3部分" or "3、"."""
+    s = re.sub(r"^第|部分$", "", re.sub(r"\W", "", numeral))
+    if s.isdigit():
+        return int(s)
     if not s or any(ch not in _NUMERALS for ch in s):
         return None
     if s == "十":
@@ -101,7 +117,7 @@ def numeral_value(numeral: str) -> int | None:
 
 
 def _key_of(match: re.Match) -> str:
-    name = next(k for k, v in match.groupdict().items() if v is not None and k not in ("num", "bare"))
+    name = next(k for k, v in match.groupdict().items() if v is not None and k not in _PREFIX_GROUPS)
     return name.rsplit("_", 1)[0]
 
 
@@ -109,16 +125,32 @@ def _cue(words: str) -> str | None:
     return next((key for key, pattern in _CUES if pattern.search(words)), None)
 
 
+def _arabic(prefix: str | None) -> bool:
+    return bool(prefix and re.match(r"\s*\d", prefix))
+
+
+def _plausible(prefix: str | None, key: str) -> bool:
+    """An Arabic-numbered title counts only near its part's own number: "1、主动公开政府信息情况" is a list
+    item of the overview, "2、…" (or "3、…" after an inserted part) the heading."""
+    if not _arabic(prefix):
+        return True
+    number = numeral_value(prefix)
+    return number is not None and abs(number - (T.SECTION_KEYS.index(key) + 1)) <= 1
+
+
 def _official(text: str, seg: int) -> list[_Candidate]:
     out = []
     m = _OFFICIAL_LINE.match(text)
-    if m and (m.group("num") or len(text.strip()) <= _SHORT_HEADING):
+    if m and (m.group("num") or len(text.strip()) <= _SHORT_HEADING) and _plausible(m.group("num"), _key_of(m)):
         out.append(_Candidate(seg, m.start(), m.end(), Heading(_key_of(m), m.group().strip(" #>*"),
-                                                               numeral_value(m.group("num") or ""), True)))
+                                                               numeral_value(m.group("num") or ""), True),
+                              _arabic(m.group("num"))))
     for m in _OFFICIAL_INLINE.finditer(text):
-        if not out or m.start() >= out[-1].end:
-            num = m.group("num") or m.group("bare")
-            out.append(_Candidate(seg, m.start(), m.end(), Heading(_key_of(m), m.group(), numeral_value(num), True)))
+        num = m.group("num") or m.group("other") or m.group("bare")
+        if (not out or m.start() >= out[-1].end) and _plausible(num, _key_of(m)):
+            run_in = m.group("other") is not None and m.start() > 0 and _CJK.match(text[m.start() - 1])
+            out.append(_Candidate(seg, m.start(), m.end(), Heading(_key_of(m), m.group(), numeral_value(num), True),
+                                  _arabic(num) or bool(run_in)))
     return out
 
 
@@ -148,13 +180,16 @@ def _candidates(segs: list[Segment]) -> list[_Candidate]:
 def _choose(cands: list[_Candidate]) -> dict[str, _Candidate]:
     """The heading of each part: official wording first, in template order; then the other two kinds."""
     chosen: dict[str, _Candidate] = {}
-    pos = 0
+    pos, last = 0, 0
     for key in T.SECTION_KEYS:
-        for i in range(pos, len(cands)):
-            if cands[i].heading.official and cands[i].heading.key == key:
-                chosen[key] = cands[i]
-                pos = i + 1
-                break
+        official = [i for i in range(pos, len(cands)) if cands[i].heading.official and cands[i].heading.key == key]
+        # among weak ones, one numbering on from the part before ("2、…" after "1、总体情况") rather than a list
+        # item ("1、…" under it); a report that repeats a number has only the latter
+        weak = sorted((i for i in official if cands[i].weak), key=lambda i: (cands[i].heading.number or 0) <= last)
+        i = next((i for i in official if not cands[i].weak), weak[0] if weak else None)
+        if i is not None:
+            chosen[key] = cands[i]
+            pos, last = i + 1, cands[i].heading.number or last
     order = {id(c): i for i, c in enumerate(cands)}
     used = {id(c) for c in chosen.values()}
     for n, section in enumerate(T.SECTIONS, start=1):

@@ -247,6 +247,20 @@ def _overlap(a, b) -> float:
     return width if width > 0 else -abs((a[0] + a[2]) / 2 - (b[0] + b[2]) / 2)
 
 
+def _split_at_row_start(pending: list[list[Cell]]) -> tuple[list[list[Cell]], list[list[Cell]]]:
+    """Label lines of the row above, and those that open the row below from the first numbered label on.
+
+    A row starts at a cell, not at a line: a merged label column to the left (the wrapped
+    "三、本年度办理结果", "（三）不予公开") can put its last characters on the first line of the next row's
+    label ("果 （二）部分公开（区分处理的，"); those cells, left of the numbered one, go on the column above."""
+    for i, line in enumerate(pending):
+        j = next((j for j, c in enumerate(line) if _ROW_START.match(c.text)), None)
+        if j is not None:
+            above = pending[:i] + ([line[:j]] if j else [])
+            return above, [line[j:]] + pending[i + 1:]
+    return pending, []
+
+
 def _rejoin_wrapped_labels(lines: list[list[Cell]]) -> list[list[Cell]]:
     out: list[list[Cell]] = []
     row: list[Cell] | None = None       # the last line with numbers
@@ -260,19 +274,19 @@ def _rejoin_wrapped_labels(lines: list[list[Cell]]) -> list[list[Cell]]:
     for line in lines:
         if _is_value_line(line):
             if pending and row is not None:
-                k = next((i for i, p in enumerate(pending) if _ROW_START.match(p[0].text)), len(pending))
-                _attach(row, pending[:k], before=False)
-                if k < len(pending):
-                    line = _attach(line, pending[k:], before=True)
+                above, below = _split_at_row_start(pending)
+                _attach(row, above, before=False)
+                if below:
+                    line = _attach(line, below, before=True)
                 pending = []
             out.append(line)
             row = line
         elif row is not None and _continues(pending[-1] if pending else row, line, row):
             pending.append(line)
         else:
-            if pending and row is not None and not _ROW_START.match(pending[0][0].text):
-                _attach(row, pending, before=False)
-                pending = []
+            if pending and row is not None:
+                above, pending = _split_at_row_start(pending)
+                _attach(row, above, before=False)
             flush_pending()
             out.append(line)
             row = None
