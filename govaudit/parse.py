@@ -129,7 +129,7 @@ def _title(doc: Document, lines: list[str]) -> str:
         if _TITLE_PREFIX.match(line):
             return _TITLE_PREFIX.sub("", line).strip()
     candidates = [_after_breadcrumb(ln.strip().lstrip("#").strip()) for ln in lines[:20] if ln.strip()]
-    candidates = [ln for ln in candidates if ln and not _is_navigation(ln)]
+    candidates = [ln for ln in candidates if ln and not _is_navigation(ln) and not _is_sentence(ln)]
     for i, line in enumerate(candidates[:8]):
         if not _names_report(line) and any(_REPORT_LINE.search(ln) for ln in candidates[i + 1:8]):
             continue        # a site name ("示例县政务公开网") above the title that names year and report
@@ -149,7 +149,7 @@ def _title(doc: Document, lines: list[str]) -> str:
         line = line.strip()
         if len(line) <= 60 and _REPORT_TITLE.search(line):
             return line
-    return doc.meta.get("page_title", "")
+    return _page_title(doc.meta.get("page_title", ""))
 
 
 # web navigation printed before the title: breadcrumbs ("首页 > 政务公开 > 年报"), menus ("首页 | 政务公开 | …")
@@ -176,6 +176,20 @@ def _is_navigation(line: str) -> bool:
     if _REPORT_LINE.search(line) and not _NAV_WORDS.search(line):
         return False
     return bool(_NAV_WORDS.search(line)) or len(_NAV_SEPARATOR.findall(re.sub(_DATE, "", line))) >= 2
+
+
+def _is_sentence(line: str) -> bool:
+    """Body text, not a title: a clause ends before the words that would name the report."""
+    end = line.find("年度报告")
+    return bool(re.search(r"[，。；,;]", line[:end] if end >= 0 else line))
+
+
+def _page_title(title: str) -> str:
+    """The page's own title (HTML <title>), when the text has none: the report's name, without the site's."""
+    m = _REPORT_LINE.search(title)
+    if not m or "年度报告" not in m.group():
+        return ""
+    return _NAV_SEPARATOR.split(title[:m.end()])[-1].strip()
 
 
 def _names_report(line: str) -> bool:

@@ -219,6 +219,20 @@ def test_web_page_title_after_its_menus(tmp_path):
     assert (r.agency, r.year, r.id) == ("洪泽区教育局", 2023, "洪泽区教育局-2023")
 
 
+@pytest.mark.parametrize("head, agency, year", [
+    ("<title>洪泽区教育局2023年政府信息公开工作年度报告-洪泽区人民政府网</title>", "洪泽区教育局", 2023),
+    ("", "", None),
+])
+def test_a_page_without_a_title_line_takes_its_own_title_never_a_sentence(tmp_path, head, agency, year):
+    # the body's first line names 政府信息公开 in a sentence: it was taken as the title ("，我局认真…" the agency)
+    page = (f"<html><head><meta charset='utf-8'>{head}</head><body><p>一、总体情况</p>"
+            "<p>2023年，我局认真贯彻落实《中华人民共和国政府信息公开条例》，坚持以公开为常态。</p></body></html>")
+    p = tmp_path / "page.html"
+    p.write_text(page, encoding="utf-8")
+    r = govaudit.load(p)
+    assert (r.agency, r.year) == (agency, year)
+
+
 def test_two_files_of_one_report_are_two_documents(tmp_path):
     import shutil
     shutil.copy(sample(QUFU), tmp_path / "a.txt")

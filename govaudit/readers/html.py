@@ -52,7 +52,9 @@ def read(path: Path) -> Document:
     walker.flush(None)
     if not any(isinstance(b, Table) or b.text.strip() for b in walker.blocks):
         raise ReadError(path, "网页中没有可读的正文")
-    return Document(path=str(path), blocks=walker.blocks, sha256=sha256(data))
+    title = _clean(root.findtext(".//title") or "")
+    return Document(path=str(path), blocks=walker.blocks, sha256=sha256(data),
+                    meta={"page_title": title} if title else {})
 
 
 def _count(items) -> int:
