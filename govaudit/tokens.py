@@ -18,8 +18,10 @@ from .document import Cell
 from .numbers import is_value_text, nfkc
 from .template import Row
 
-# number with optional unit; a lone dash or slash is an NA marker
-_ATOM = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|元|笔|个|项|件|条)?|[/／—–―－\-]+(?=\s|$)|\s+|.", re.S)
+# number with optional unit; a lone dash or slash is an NA marker. Digits grouped by thousands
+# ("1,234", "12,345,678"; NFKC made "，" a ",") are one number; "1,2" or "1,234,5" are not grouped.
+_ATOM = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+(?![,\d])|\d+)(?:\.\d+)?(?:万元|元|笔|个|项|件|条)?"
+                   r"|[/／—–―－\-]+(?=\s|$)|\s+|.", re.S)
 _LIST_MARK = re.compile(r"[.．、]\s*\D")
 _SENTENCE_END = re.compile(r"[。；;！？]")
 _MAX_LABEL_GAP = 60
