@@ -22,7 +22,7 @@ from .template import Row
 # ("1,234", "12,345,678"; NFKC made "，" a ",") are one number; "1,2" or "1,234,5" are not grouped.
 _ATOM = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+(?![,\d])|\d+)(?:\.\d+)?(?:万元|元|笔|个|项|件|条)?"
                    r"|[/／—–―－\-]+(?=\s|$)|\s+|.", re.S)
-_LIST_MARK = re.compile(r"[.．、]\s*\D")
+_LIST_MARK = re.compile(r"[.．、]\s*(?:\D|$)")      # "2.其他…", or "（三）不予公开1." wrapped after its number
 # "无" is an empty cell only standing alone next to a value: before another value (not a list number
 # "1.本机关…"), or after one in the same run; "无法提供", "本年度 无 行政复议" stay text
 _WU = "无"
@@ -31,6 +31,7 @@ _VALUE_AFTER_WU = re.compile(r"\s+(?:[+\-]?\d+(?![\d.．、])|[/／—–―－\
 _LABEL_AFTER_WU = re.compile(r"[（(]|\d{1,2}[.．、]\s*\D|[一二三四五六七八九十]+、")
 _SENTENCE_END = re.compile(r"[。；;！？]")
 _MAX_LABEL_GAP = 60
+_MAX_LABEL = 60          # a row label's length, generously (the longest official one has 43 characters)
 # a page number printed between a table's rows by a PDF-to-text dump: "-3-", "— 3 —", "第3页", "第3页 共5页"
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，]?\s*共\s*\d{1,3}\s*页)?)\s*$")
 
@@ -195,6 +196,14 @@ def line_events(text: str, source: dict, matcher: KeywordMatcher, merge_text: li
     if not runs:
         merge_text.append((line, source))
         return
+    prefix = _split_label_head(merge_text, line, runs, matcher)
+    if prefix:
+        # "1.属于国" / "家秘密 11 13 …": read the label's head and this line as one line
+        merge_text.clear()
+        shift = len(prefix) - (len(line) - len(line.lstrip()))
+        line = prefix + line.lstrip()
+        runs = [(s + shift, e + shift, [(t, o + shift) for t, o in toks]) for s, e, toks in runs]
+        base -= shift
     yield from flush_text(merge_text, matcher)
     if _only_values(line, runs):
         tokens = [Token(t, {**source, "offset": base + o}) for _, _, toks in runs for t, o in toks]
@@ -235,6 +244,24 @@ def flush_text(merge_text: list, matcher: KeywordMatcher):
     found = matcher.find(joined)
     if found and not (_SENTENCE_END.search(joined) and len(joined) > 80):
         yield Keys([(k, joined[s:e], v) for s, e, k, v in found], joined, source)
+
+
+def _split_label_head(merge_text: list, line: str, runs, matcher: KeywordMatcher) -> str:
+    """The buffered label lines, joined, when a row label's key words run on from them into this line.
+
+    Only when the buffered lines name no row by themselves (they would be lost) and the line starts
+    with label text before its numbers; "" otherwise (the existing wrapped-label reading stands).
+    """
+    if not merge_text:
+        return ""
+    prefix = "".join(t.strip() for t, _ in merge_text)
+    if len(prefix) > _MAX_LABEL or _SENTENCE_END.search(prefix) or matcher.find(prefix):
+        return ""
+    head = line[:runs[0][0]].lstrip()[:_MAX_LABEL]
+    if not head.strip():
+        return ""
+    cut = len(prefix)
+    return prefix if any(s < cut < e for s, e, _, _ in matcher.find(prefix + head)) else ""
 
 
 def _wrapped_label_values(line: str, runs) -> bool:
