@@ -18,11 +18,20 @@ from .document import Cell
 from .numbers import is_value_text, nfkc
 from .template import Row
 
-# number with optional unit; a lone dash or slash is an NA marker
-_ATOM = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|元|笔|个|项|件|条)?|[/／—–―－\-]+(?=\s|$)|\s+|.", re.S)
-_LIST_MARK = re.compile(r"[.．、]\s*\D")
+# number with optional unit; a lone dash or slash is an NA marker. Digits grouped by thousands
+# ("1,234", "12,345,678"; NFKC made "，" a ",") are one number; "1,2" or "1,234,5" are not grouped.
+_ATOM = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+(?![,\d])|\d+)(?:\.\d+)?(?:万元|元|笔|个|项|件|条)?"
+                   r"|[/／—–―－\-]+(?=\s|$)|\s+|.", re.S)
+_LIST_MARK = re.compile(r"[.．、]\s*(?:\D|$)")      # "2.其他…", or "（三）不予公开1." wrapped after its number
+# "无" is an empty cell only standing alone next to a value: before another value (not a list number
+# "1.本机关…"), or after one in the same run; "无法提供", "本年度 无 行政复议" stay text
+_WU = "无"
+_VALUE_AFTER_WU = re.compile(r"\s+(?:[+\-]?\d+(?![\d.．、])|[/／—–―－\-]+(?=\s|$)|无(?=\s|$))")
+# in a flattened page the next row's label may follow a run's "无" directly: "0 无3.要求…", "0 无（二）…"
+_LABEL_AFTER_WU = re.compile(r"[（(]|\d{1,2}[.．、]\s*\D|[一二三四五六七八九十]+、")
 _SENTENCE_END = re.compile(r"[。；;！？]")
 _MAX_LABEL_GAP = 60
+_MAX_LABEL = 60          # a row label's length, generously (the longest official one has 43 characters)
 # a page number printed between a table's rows by a PDF-to-text dump: "-3-", "— 3 —", "第3页", "第3页 共5页"
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，]?\s*共\s*\d{1,3}\s*页)?)\s*$")
 
@@ -109,7 +118,8 @@ def value_runs(text: str) -> list[tuple[int, int, list[tuple[str, int]]]]:
         if atom.isspace():
             continue
         is_number = atom[0].isdigit() or (len(atom) > 1 and atom[0] in "+-" and atom[1].isdigit())
-        is_na = not is_number and atom[0] in "/／—–―－-" and (pos == 0 or text[pos - 1].isspace() or current)
+        is_na = not is_number and (atom[0] in "/／—–―－-" and (pos == 0 or text[pos - 1].isspace() or current)
+                                   or atom == _WU and _empty_cell_wu(text, pos, bool(current)))
         if is_number and _LIST_MARK.match(text, m.end()) and atom.isdigit():
             if len(atom) > 1:
                 if not current:
@@ -132,6 +142,18 @@ def value_runs(text: str) -> list[tuple[int, int, list[tuple[str, int]]]]:
     if current:
         runs.append((start, end, current))
     return runs
+
+
+def _empty_cell_wu(text: str, pos: int, in_run: bool) -> bool:
+    """A "无" at ``pos`` that marks an empty cell: alone after a run's value, or alone before a value."""
+    end = pos + len(_WU)
+    space_before = pos == 0 or text[pos - 1].isspace()
+    space_after = end == len(text) or text[end].isspace()
+    if not in_run:
+        return space_before and space_after and bool(_VALUE_AFTER_WU.match(text, end))
+    # in a run the cell boundaries may be lost next to digits or the next label, never next to other text
+    return ((space_before or text[pos - 1].isdigit())
+            and (space_after or bool(_LABEL_AFTER_WU.match(text, end))))
 
 
 def row_events(seg: Segment, matcher: KeywordMatcher):
@@ -178,10 +200,23 @@ def line_events(text: str, source: dict, matcher: KeywordMatcher, merge_text: li
         else:
             yield Break()
         return
+    if line.strip() == _WU:
+        # a lone "无" line is an empty cell of a one-cell-per-line export: NA, never label text
+        yield from flush_text(merge_text, matcher)
+        yield Values([Token(_WU, {**source, "offset": base + line.index(_WU)})], single_line=True, source=source)
+        return
     runs = value_runs(line)
     if not runs:
         merge_text.append((line, source))
         return
+    prefix = _split_label_head(merge_text, line, runs, matcher)
+    if prefix:
+        # "1.属于国" / "家秘密 11 13 …": read the label's head and this line as one line
+        merge_text.clear()
+        shift = len(prefix) - (len(line) - len(line.lstrip()))
+        line = prefix + line.lstrip()
+        runs = [(s + shift, e + shift, [(t, o + shift) for t, o in toks]) for s, e, toks in runs]
+        base -= shift
     yield from flush_text(merge_text, matcher)
     if _only_values(line, runs):
         tokens = [Token(t, {**source, "offset": base + o}) for _, _, toks in runs for t, o in toks]
@@ -224,6 +259,24 @@ def flush_text(merge_text: list, matcher: KeywordMatcher):
         yield Keys([(k, joined[s:e], v) for s, e, k, v in found], joined, source)
 
 
+def _split_label_head(merge_text: list, line: str, runs, matcher: KeywordMatcher) -> str:
+    """The buffered label lines, joined, when a row label's key words run on from them into this line.
+
+    Only when the buffered lines name no row by themselves (they would be lost) and the line starts
+    with label text before its numbers; "" otherwise (the existing wrapped-label reading stands).
+    """
+    if not merge_text:
+        return ""
+    prefix = "".join(t.strip() for t, _ in merge_text)
+    if len(prefix) > _MAX_LABEL or _SENTENCE_END.search(prefix) or matcher.find(prefix):
+        return ""
+    head = line[:runs[0][0]].lstrip()[:_MAX_LABEL]
+    if not head.strip():
+        return ""
+    cut = len(prefix)
+    return prefix if any(s < cut < e for s, e, _, _ in matcher.find(prefix + head)) else ""
+
+
 def _wrapped_label_values(line: str, runs) -> bool:
     """A piece of label text, then one run of several values at the end of the line (not a dated note)."""
     s, e, toks = runs[0]
@@ -259,18 +312,36 @@ def region_events(segments: list[Segment], matcher: KeywordMatcher):
 def merged(events):
     """Join consecutive one-value lines (one cell per line) into one group per row."""
     group: Values | None = None
+    labelled = False             # the group began right after a row label
+    previous = None
     for ev in events:
         if isinstance(ev, Values) and ev.single_line and not ev.attached:
             if group is None:
                 group = Values(list(ev.tokens), source=ev.source)
+                labelled = isinstance(previous, Keys)
             else:
                 group.tokens.extend(ev.tokens)
             continue
         if group is not None:
-            if any(t.raw for t in group.tokens):
-                yield group
+            yield from _closed(group, labelled, ev)
             group = None
         yield ev
-    if group is not None and any(t.raw for t in group.tokens):
+        previous = ev
+    if group is not None:
+        yield from _closed(group, labelled, None)
+
+
+def _closed(group: Values, labelled: bool, following):
+    """A finished group. All blank (or "无") it is a row's empty cells only right after the row's
+    label and before the next row (NA cells, so later rows keep their values); otherwise padding, dropped."""
+    if not _all_empty(group):
         yield group
+    elif labelled and (following is None or isinstance(following, (Keys, Break))):
+        group.attached = True
+        yield group
+
+
+def _all_empty(group: Values) -> bool:
+    """Every cell blank or "无": a row with no values (or a stray "无" line), never a row's numbers."""
+    return all(t.raw in ("", _WU) for t in group.tokens)
 
