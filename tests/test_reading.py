@@ -79,6 +79,44 @@ def test_sentence_about_something_else_is_not_compared(tmp_path, sentence):
     assert not {"N-NONE-REQ", "N-T3-NEW"} & set(_findings(p)["rule"])
 
 
+JIYUAN = "jiyuan-tiantan-street-2024.txt"       # 表三 新收 4, and its text counts them in one sentence
+JIYUAN_COUNT = "共收到依申请公开事项 4 件"
+
+
+@pytest.mark.parametrize("sentence, found", [
+    # a part of the applications, another time, or something else that did not happen: not "none at all"
+    ("未发生因政府信息公开申请不予答复的情况", set()),
+    ("未收到通过信函方式提交的政府信息公开申请", set()),
+    ("未收到需要收取信息处理费的政府信息公开申请", set()),
+    ("除上述申请外，未收到其他政府信息公开申请", set()),
+    ("上半年未收到政府信息公开申请，下半年陆续收到申请", set()),
+    ("2023年未收到政府信息公开申请", set()),
+    ("无正当理由大量反复申请公开政府信息的情况未出现", set()),
+    # none at all, however it is worded
+    ("本年度无政府信息公开申请", {"N-NONE-REQ"}),
+    ("暂无依申请公开事项", {"N-NONE-REQ"}),
+    ("本年度未收到公民、法人和其他组织提出的政府信息公开申请", {"N-NONE-REQ"}),
+    ("未有公民、法人或其他组织提出政府信息公开申请", {"N-NONE-REQ"}),
+    ("2024年未收到政府信息公开申请", {"N-NONE-REQ"}),
+])
+def test_text_saying_no_applications_against_table_three(tmp_path, sentence, found):
+    p = _mutant(tmp_path, sample(JIYUAN), JIYUAN_COUNT, sentence)
+    assert set(_findings(p, "N-NONE-REQ")["rule"]) == found
+
+
+@pytest.mark.parametrize("sentence, found", [       # 表四 of this report: 行政复议 2
+    ("去年无行政复议案件，今年发生行政复议2件。", set()),
+    ("2023年度未发生政府信息公开行政复议案件。", set()),
+    ("未发生因政府信息公开工作被纠错的行政复议、行政诉讼案件。", set()),
+    ("没有因政府信息公开引起的行政复议和行政诉讼。", {"N-NONE-APPEAL"}),
+    ("本机关未被申请行政复议。", {"N-NONE-APPEAL"}),
+    ("2024年未发生因政府信息公开引起的行政复议。", {"N-NONE-APPEAL"}),
+])
+def test_text_saying_no_appeals_against_table_four(tmp_path, sentence, found):
+    p = _mutant(tmp_path, sample(QUFU), SENTENCE, SENTENCE + sentence)
+    assert set(_findings(p, "N-NONE-APPEAL")["rule"]) == found
+
+
 def test_combined_results_are_compared_with_their_sum(tmp_path):
     report = govaudit.load(sample(QUFU))
     both = sum(report.value("requests", k, "total") for k in ("granted", "partly_granted"))

@@ -47,16 +47,30 @@ _NEW = (re.compile(r"(?:收到|接到|受理|新收)" + _GAP % 16 + r"(?:政府�
                    + _GAP % 6 + _N),
         re.compile(r"(?:收到|接到|受理|新收)" + _GAP % 4 + _N + _GAP % 14 + r"(?:政府信息公开|依申请公开|公开政府信息)"
                    + _GAP % 4 + r"申请"))
-_NONE_REQ = re.compile(r"(?:未|没有)(?:接到|收到|受理|发生)[^。；;，,\d]{0,10}?"
-                       r"(?:政府信息公开申请|依申请公开(?:申请|事项)?|申请公开|公开申请)(?![^。；;，,]{0,4}(?:收费|处理费))")
-# "未发生因依申请公开引发的行政复议": what did not happen is the appeal, not the application
-_ABOUT_SOMETHING_ELSE = re.compile(r"[^。；;，,]{0,8}?(?:引发|引起|导致|产生|涉及)?[^。；;，,]{0,4}?(?:行政复议|行政诉讼|复议|诉讼|投诉|举报|收费)")
+_REQUESTS = r"(?:政府信息公开申请|依申请公开(?:申请|事项)?|申请公开|公开申请)"
+_NONE_REQ = re.compile(r"(?:(?:未|没有|暂未|未曾)(?:接到|收到|受理|发生|有)[^。；;，,\d]{0,16}?"
+                       r"|(?:暂无|无|没有|未有)(?:任何)?(?=政府信息公开申请|依申请公开))" + _REQUESTS +
+                       r"(?![^。；;，,]{0,4}(?:收费|处理费))")
+# "未发生因依申请公开引发的行政复议", "…申请不予答复的情况": what did not happen is something else
+_ABOUT_SOMETHING_ELSE = re.compile(r"[^。；;，,]{0,8}?(?:引发|引起|导致|产生|涉及)?[^。；;，,]{0,4}?"
+                                   r"(?:行政复议|行政诉讼|复议|诉讼|投诉|举报|收费|答复|逾期|超期|被纠|纠错)")
+# a part of the applications, named between "未收到" and "申请": a cause, a channel, a kind, the rest
+_SOME_REQUESTS = re.compile(r"因|由于|通过|方式|渠道|形式|收费|处理费|需要|其他$")
+_PART_OF_YEAR = re.compile(r"上半年|下半年|季度|除[^。；;]*外")
 _CARRY_IN = (re.compile(r"上年(?:度)?(?:结转|转接|结余)" + _GAP % 12 + _N),)
 _CARRY_OUT = (re.compile(r"(?:结转下一?年度?|转下一?年度|结转至下一?年度?)" + _GAP % 12 + _N),)
 _REVIEW = (re.compile(r"行政复议" + r"(?:案件|申请|数)?(?:为|共)?" + r"\s*" + _N),)
 _SUIT = (re.compile(r"行政诉讼" + r"(?:案件|类案件|数)?(?:为|共)?" + r"\s*" + _N),)
-_NONE_APPEAL = re.compile(r"(?:未发生|没有发生|未收到|无)[^。；;，,\d]{0,14}?(行政复议|行政诉讼)"
-                          r"(?![^。；;，,]{0,6}(?:被纠|纠错|败诉|被撤销))")
+_NONE_APPEAL = re.compile(r"(?:未发生|没有发生|未收到|未被|没有|未有|无)[^。；;，,\d]{0,14}?(行政复议|行政诉讼)")
+# "未发生…被纠错的行政复议": the cases that were not are a part (lost ones), not all of them
+_LOST_CASES = re.compile(r"被纠|纠错|败诉|被撤销|确认违法")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _not_the_whole_year(before: str, year) -> bool:
+    """The clause before a "none" is about another time: last year, a part of the year, another year by number."""
+    return bool(_NOT_THIS_YEAR.search(before) or _PART_OF_YEAR.search(before)
+                or any(int(y) != year for y in _YEAR.findall(before)))
 
 
 def _said_new(ctx) -> tuple[int | None, str | None]:
@@ -83,7 +97,8 @@ def n_none_req(ctx):
         return            # the text itself counts this year's applications: a "none" elsewhere is about something else
     for s in _sentences(text):
         m = _NONE_REQ.search(s)
-        if m and not _NOT_THIS_YEAR.search(s[:m.start()]) and not _ABOUT_SOMETHING_ELSE.match(s, m.end()):
+        if (m and not _not_the_whole_year(s[:m.start()], r.year) and not _ABOUT_SOMETHING_ELSE.match(s, m.end())
+                and not _SOME_REQUESTS.search(re.sub(_REQUESTS + "$", "", m.group()))):
             yield ctx.find("N-NONE-REQ", f"正文称“{s[:60]}”，但表三本年新收申请总计为{fmt(new)}件",
                            table="requests", row="new_received", column="total", expected=0, actual=new,
                            evidence=f"原文：“{s[:80]}”")
@@ -228,6 +243,8 @@ def n_none_appeal(ctx):
         if "行政" not in s:               # cheap test first: the pattern backtracks on every "无"
             continue
         for m in _NONE_APPEAL.finditer(s):
+            if _not_the_whole_year(s[:m.start()], r.year) or _LOST_CASES.search(s, m.start(), m.end() + 6):
+                continue
             if m.group(1) == "行政复议" and review:
                 yield ctx.find("N-NONE-APPEAL", f"正文称“{s[:50]}”，但表四行政复议总计为{fmt(review)}件",
                                table="appeals", row="review", column="total", expected=0, actual=review,
