@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import template as T
-from .document import Cell, Document, Paragraph
-from .numbers import SplitTooLong, is_value_text, nfkc, split_by_totals, to_value, unique_split, unit_of
+from .document import Document, Paragraph
+from .geometry import VALUE_CELLS, value_spans
+from .meta import report_meta
+from .numbers import SplitTooLong, split_by_totals, to_value, unique_split, unit_of
 from .report import Report
 from .sections import Piece, flex, has_content, ranges as section_ranges, split_sections
 from .template import normalize_label
@@ -45,207 +45,6 @@ def _segments(doc: Document) -> list[Segment]:
                     src[VALUE_CELLS] = spans[r]
                 segs.append(Segment("\t".join(c.text for c in row), row, src))
     return segs
-
-
-# --- table geometry: which cells of a row are its value columns -------------------
-
-VALUE_CELLS = "value_cells"     # segment source key: (first, end) cell indexes of the row's value columns
-
-
-def _label_end(row: list[Cell]) -> int:
-    """Index of the row's last label cell (text that is not a value), -1 when it has none."""
-    return max((i for i, c in enumerate(row) if c.text.strip() and not is_value_text(c.text)), default=-1)
-
-
-def _grid_ends(rows: list[list[Cell]]) -> list[int]:
-    """The grid column where each row ends, with cells spanning down from rows above skipped over."""
-    below: dict[int, int] = {}          # grid column -> rows it stays covered by a cell above
-    ends = []
-    for row in rows:
-        col, new = 0, {}
-        for cell in row:
-            while below.get(col, 0) > 0:
-                col += 1
-            for c in range(col, col + cell.colspan):
-                if cell.rowspan > 1:
-                    new[c] = cell.rowspan - 1
-            col += cell.colspan
-        while below.get(col, 0) > 0:    # a cell spanning down at the row's end still fills the grid
-            col += 1
-        ends.append(col if row else 0)
-        below = {c: n - 1 for c, n in below.items() if n > 1}
-        below.update(new)
-    return ends
-
-
-def value_spans(rows: list[list[Cell]]) -> list[tuple[int, int] | None]:
-    """For each row, the cells that are its value columns, from the table's geometry; None when unknown.
-
-    The value columns of a template table are its last columns, but a blank value cell looks like
-    the empty filler cells some exports put after a label spanning several columns (or after the
-    last column). So the alignment comes from the table, never from the blanks:
-    - a table with merged cells (HTML, Word) keeps its grid: a row that reaches the table's last
-      grid column has its value cells right after its label;
-    - a plain-text table lost its spans, and its rows are not even aligned with each other; but rows
-      of the same shape (cell count, label position) are: a column holds values in that shape when
-      any such row has a value there.
-    """
-    labels = [_label_end(row) for row in rows]
-    if any(c.colspan > 1 or c.rowspan > 1 for row in rows for c in row):
-        ends = _grid_ends(rows)
-        width = max(ends, default=0)
-        return [(lab + 1, len(row)) if ends[i] == width and lab + 1 < len(row) else None
-                for i, (row, lab) in enumerate(zip(rows, labels))]
-    shapes: dict[tuple[int, int], list[int]] = {}
-    for i, (row, lab) in enumerate(zip(rows, labels)):
-        shapes.setdefault((len(row), lab), []).append(i)
-    width = max((len(row) for row in rows), default=0)
-    spans = []
-    for row, lab in zip(rows, labels):
-        same = shapes[(len(row), lab)]
-        if len(same) > 1:
-            used = {i for r in same for i in range(lab + 1, len(row)) if rows[r][i].text.strip()}
-            spans.append((min(used), max(used) + 1) if used else None)
-        else:       # a row of its own shape: its cells after the label, when it is as wide as the table
-            spans.append((lab + 1, len(row)) if len(row) == width and lab + 1 < len(row) else None)
-    return spans
-
-
-# --- meta -----------------------------------------------------------------------
-
-_TITLE_AGENCY_FIRST = re.compile(r"^(?P<agency>.+?)(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:的)?\s*(?:政府|政务)?信息公开")
-_TITLE_YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<agency>.+?)\s*(?:政府|政务)?信息公开")
-_DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
-_PUBLISHED = re.compile(r"(?:发布时间|发布日期|公开日期|发文日期|发布于)\s*[:：]?\s*" + _DATE.pattern)
-_STAT_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:度\s*)?1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~)\s*"
-                          r"(?:((?:19|20)\d{2})\s*年\s*)?12\s*月\s*31\s*日")
-_SIGNED = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_NO_AGENCY_TITLE = re.compile(r"^\s*(?:19|20)\d{2}\s*年度?\s*(?:政府|政务)?信息公开")
-_TITLE_PREFIX = re.compile(r"^\s*(?:标题|题目|名称)\s*[:：]\s*")
-
-
-def _title(doc: Document, lines: list[str]) -> str:
-    for line in lines[:15]:
-        if _TITLE_PREFIX.match(line):
-            return _TITLE_PREFIX.sub("", line).strip()
-    candidates = [_after_breadcrumb(ln.strip().lstrip("#").strip()) for ln in lines[:20] if ln.strip()]
-    candidates = [ln for ln in candidates if ln and not _is_navigation(ln) and not _is_sentence(ln)]
-    for i, line in enumerate(candidates[:8]):
-        if not _names_report(line) and any(_REPORT_LINE.search(ln) for ln in candidates[i + 1:8]):
-            continue        # a site name ("示例县政务公开网") above the title that names year and report
-        if "年度报告" in line or "政府信息公开" in line or "政务公开" in line:
-            title = line
-            if i and _NO_AGENCY_TITLE.match(line) and _is_agency_line(candidates[i - 1]):
-                title = candidates[i - 1] + title      # the agency printed on its own line above
-            for nxt in candidates[i + 1:i + 3]:
-                if "年度报告" in title or len(title) > 60:
-                    break
-                title += nxt
-            # a flattened page: the title runs into the body
-            cut = title.find("年度报告")
-            return title[:cut + 4] if cut >= 0 else title
-    # a web page: menus and breadcrumbs come first; the title is the first short line that names the report
-    for line in lines[20:120]:
-        line = line.strip()
-        if len(line) <= 60 and _REPORT_TITLE.search(line):
-            return line
-    return _page_title(doc.meta.get("page_title", ""))
-
-
-# web navigation printed before the title: breadcrumbs ("首页 > 政务公开 > 年报"), menus ("首页 | 政务公开 | …")
-_NAV_WORDS = re.compile(r"首页|当前位置|您的位置|所在位置|当前的位置|网站地图|字体\s*[:：]|浏览次数")
-_NAV_SEPARATOR = re.compile(r"\s*(?:>|＞|›|»|\||｜|/|→)\s*")
-_NAV_ITEM = re.compile(r"^(?:政务公开|政府信息公开年报|政府信息公开|信息公开年报|信息公开|公开年报|年报)(?!工作)")
-_REPORT_LINE = re.compile(r"(?:19|20)\d{2}\s*年.{0,40}?(?:年度报告|年报)")
-
-
-def _after_breadcrumb(line: str) -> str:
-    """A title printed after the page's breadcrumb on the same line: the part after its last separator."""
-    m = _REPORT_LINE.search(line)
-    if not m or not _NAV_WORDS.search(line[:m.start()]):
-        return line
-    cuts = [s.end() for s in _NAV_SEPARATOR.finditer(line, 0, m.start())]
-    if not cuts:
-        return line
-    # the last item glued to the title when the page's text runs together: "首页 | 政务公开示例县…"
-    return _NAV_ITEM.sub("", line[max(cuts):].strip())
-
-
-def _is_navigation(line: str) -> bool:
-    """A breadcrumb or menu line: navigation words, or items between two or more separators; never a title."""
-    if _REPORT_LINE.search(line) and not _NAV_WORDS.search(line):
-        return False
-    return bool(_NAV_WORDS.search(line)) or len(_NAV_SEPARATOR.findall(re.sub(_DATE, "", line))) >= 2
-
-
-def _is_sentence(line: str) -> bool:
-    """Body text, not a title: a clause ends before the words that would name the report."""
-    end = line.find("年度报告")
-    return bool(re.search(r"[，。；,;]", line[:end] if end >= 0 else line))
-
-
-def _page_title(title: str) -> str:
-    """The page's own title (HTML <title>), when the text has none: the report's name, without the site's."""
-    m = _REPORT_LINE.search(title)
-    if not m or "年度报告" not in m.group():
-        return ""
-    return _NAV_SEPARATOR.split(title[:m.end()])[-1].strip()
-
-
-def _names_report(line: str) -> bool:
-    return "年度报告" in line or "年报" in line or bool(re.search(r"(?:19|20)\d{2}\s*年", line))
-
-
-_REPORT_TITLE = re.compile(r"(?:19|20)\d{2}\s*年度?\s*(?:的)?\s*政府信息公开工作年度报告\s*$")
-
-
-def _is_agency_line(line: str) -> bool:
-    return len(line) <= 30 and not re.search(r"\d|[。，：:]", line)
-
-
-def _meta(doc: Document, text: str, lines: list[str]) -> dict:
-    title = _title(doc, lines)
-    compact = re.sub(r"\s+", "", nfkc(title))
-    agency, year = "", None
-    m = _TITLE_AGENCY_FIRST.match(compact) or _TITLE_YEAR_FIRST.match(compact)
-    if m:
-        agency, year = m.group("agency").strip("《》“”\"'：:"), int(m.group("year"))
-        agency = re.sub(r"关于$", "", agency)       # "XX局关于2021年…年度报告" (a covering letter's title)
-    period = _STAT_PERIOD.search(nfkc(text))
-    if year is None and period:
-        year = int(period.group(1))
-    published = None
-    head = nfkc("\n".join(lines[:15]))
-    pm = _PUBLISHED.search(head) or _PUBLISHED.search(nfkc(text))
-    if pm:
-        published = _mkdate(pm.group(1), pm.group(2), pm.group(3))
-    signed = None
-    tail = nfkc(text[-400:])
-    for sm in _SIGNED.finditer(tail):
-        signed = _mkdate(*sm.groups()) or signed
-    meta = {
-        "title": title,
-        "agency": agency or None,
-        "year": year,
-        "source": doc.path,
-        "format": Path(doc.path).suffix.lower().lstrip("."),
-        "sha256": doc.sha256,
-        "publication_date": published,
-        "signed_date": signed,
-        "stat_period": (f"{period.group(1)}-01-01/{period.group(2) or period.group(1)}-12-31"
-                        if period else None),
-    }
-    meta.update({k: v for k, v in doc.meta.items() if k not in meta or meta[k] is None})
-    stem = Path(doc.path).stem
-    meta["id"] = f"{agency or stem}-{year or '未知年份'}"
-    return meta
-
-
-def _mkdate(y, m, d) -> date | None:
-    try:
-        return date(int(y), int(m), int(d))
-    except ValueError:
-        return None
 
 
 # --- template -------------------------------------------------------------------
@@ -564,7 +363,7 @@ def _parse_one(doc: Document) -> "Report":
     bodies = section_ranges(found, len(pieces))
     text = doc.text()
     lines = text.split("\n")
-    meta = _meta(doc, text, lines)
+    meta = report_meta(doc, text, lines)
 
     def body(key):
         start, end = bodies[key]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
 
 PACKAGE = ROOT / "govaudit"
@@ -16,7 +18,7 @@ PACKAGE = ROOT / "govaudit"
 LAYERS = [
     ("foundations", {"errors", "numbers", "template", "document", "report", "cache"}),
     ("readers", {"readers"}),
-    ("parse", {"tokens", "sections", "reconcile", "parse"}),
+    ("parse", {"tokens", "sections", "geometry", "meta", "reconcile", "parse"}),
     ("reading", {"reading"}),                      # one file: readers then parse
     ("rules", {"rules"}),
     ("runner", {"checks"}),                        # the rules over reports in memory
@@ -84,3 +86,28 @@ def test_the_former_cycle_is_gone():
     assert not {"govaudit.api", "govaudit.batch"} & imports["govaudit.checks"]
     assert "govaudit.api" not in imports["govaudit.batch"]
     assert {"govaudit.batch", "govaudit.checks"} <= imports["govaudit.api"]
+
+
+
+def _closure(*modules: str) -> set[str]:
+    """The package's top-level modules that ``modules`` import, directly or not."""
+    seen, todo = set(), list(modules)
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        path = ROOT / Path(*module.split("."))
+        todo += sorted(_imports(path / "__init__.py" if path.is_dir() else path.with_suffix(".py")))
+    return {m.split(".")[1] for m in seen if m.count(".")}
+
+
+@pytest.mark.parametrize("scope, entry", [("parser", ("govaudit.reading",)),
+                                          ("rules", ("govaudit.checks", "govaudit.summary"))])
+def test_cache_keys_cover_every_module_their_entries_are_made_with(scope, entry):
+    """Cache entries are keyed by a hash of their modules' source (cache._PARSER_SOURCES, _RULE_SOURCES): a
+    module they are made with that the list misses would let an old entry outlive a change to it."""
+    from govaudit import cache
+    sources = cache._PARSER_SOURCES if scope == "parser" else cache._RULE_SOURCES
+    used = _closure(*entry)
+    assert used <= {s.removesuffix(".py") for s in sources}, used - set(sources)
