@@ -9,6 +9,10 @@ from .document import Cell
 from .numbers import is_value_text
 
 VALUE_CELLS = "value_cells"     # segment source key: (first, end) cell indexes of the row's value columns
+# a template table has some 300 cells and 10 columns: past these bounds a table is none of them, and its
+# alignment is not worked out (nor paid for: a hostile colspan="1000000000" must cost nothing)
+_MAX_CELLS = 2_000
+_MAX_SPAN = 100
 
 
 def _label_end(row: list[Cell]) -> int:
@@ -16,25 +20,27 @@ def _label_end(row: list[Cell]) -> int:
     return max((i for i, c in enumerate(row) if c.text.strip() and not is_value_text(c.text)), default=-1)
 
 
-def _grid_ends(rows: list[list[Cell]]) -> list[int]:
-    """The grid column where each row ends, with cells spanning down from rows above skipped over."""
+def _grid_starts(rows: list[list[Cell]]) -> tuple[list[list[int]], list[int]]:
+    """Each cell's first grid column, and the grid column where each row ends, with cells spanning
+    down from rows above skipped over."""
     below: dict[int, int] = {}          # grid column -> rows it stays covered by a cell above
-    ends = []
+    starts, ends = [], []
     for row in rows:
-        col, new = 0, {}
+        col, new, mine = 0, {}, []
         for cell in row:
             while below.get(col, 0) > 0:
                 col += 1
-            for c in range(col, col + cell.colspan):
-                if cell.rowspan > 1:
-                    new[c] = cell.rowspan - 1
+            mine.append(col)
+            if cell.rowspan > 1:
+                new.update(dict.fromkeys(range(col, col + cell.colspan), cell.rowspan - 1))
             col += cell.colspan
         while below.get(col, 0) > 0:    # a cell spanning down at the row's end still fills the grid
             col += 1
+        starts.append(mine)
         ends.append(col if row else 0)
         below = {c: n - 1 for c, n in below.items() if n > 1}
         below.update(new)
-    return ends
+    return starts, ends
 
 
 def value_spans(rows: list[list[Cell]]) -> list[tuple[int, int] | None]:
@@ -49,12 +55,20 @@ def value_spans(rows: list[list[Cell]]) -> list[tuple[int, int] | None]:
       of the same shape (cell count, label position) are: a column holds values in that shape when
       any such row has a value there.
     """
+    if sum(map(len, rows)) > _MAX_CELLS or any(max(c.colspan, c.rowspan) > _MAX_SPAN for row in rows for c in row):
+        return [None] * len(rows)
     labels = [_label_end(row) for row in rows]
     if any(c.colspan > 1 or c.rowspan > 1 for row in rows for c in row):
-        ends = _grid_ends(rows)
+        starts, ends = _grid_starts(rows)
         width = max(ends, default=0)
-        return [(lab + 1, len(row)) if ends[i] == width and lab + 1 < len(row) else None
-                for i, (row, lab) in enumerate(zip(rows, labels))]
+        # grid columns past the last one holding text in any row are an empty edge, not value columns
+        used = max((starts[i][j] + c.colspan for i, row in enumerate(rows) for j, c in enumerate(row)
+                    if c.text.strip()), default=0)
+        spans = []
+        for i, (row, lab) in enumerate(zip(rows, labels)):
+            inside = sum(1 for start in starts[i] if start < used)
+            spans.append((lab + 1, inside) if ends[i] == width and lab + 1 < inside else None)
+        return spans
     shapes: dict[tuple[int, int], list[int]] = {}
     for i, (row, lab) in enumerate(zip(rows, labels)):
         shapes.setdefault((len(row), lab), []).append(i)

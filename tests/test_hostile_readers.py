@@ -223,6 +223,18 @@ def test_nested_layout_tables_are_walked_once_per_level(tmp_path):
 
 # --- HTML: nesting and size ---------------------------------------------------------------
 
+def test_html_cell_spanning_a_billion_columns_and_rows_costs_nothing(tmp_path):
+    """A table's grid is worked out to align blank value cells: spans of 10^9 once meant 10^9 steps
+    (and a dict of 10^9 columns), past any memory cap."""
+    huge = 'colspan="1000000000" rowspan="1000000000"'
+    page = ("<html><body><h1>某县2024年政府信息公开工作年度报告</h1><p>三、收到和处理政府信息公开申请情况</p><table>"
+            f"<tr><td {huge}>本年度办理结果</td><td>1</td></tr>" + "<tr><td>二、上年结转政府信息公开申请数量</td>"
+            + "<td>0</td>" * 7 + "</tr></table></body></html>")
+    path = tmp_path / "spans.html"
+    path.write_text(page, encoding="utf-8")
+    assert load_in_child(path, memory_cap_mib=1024)["error"] is None
+
+
 def test_html_nested_100000_levels_says_so(tmp_path):
     n = 100_000
     path = tmp_path / "deep.html"
