@@ -150,19 +150,24 @@ class _Reader:
         """Assign value groups to row labels: same row first, then by order."""
         wanted = {r.key for r in rows}
         labels = {r.key: r.label for r in rows}
+        place = {r.key: i for i, r in enumerate(rows)}
         result: dict[str, dict] = {}
         pending_labels: deque = deque()
         pending_values: deque = deque()
         held: str | None = None
+        last = -1                       # the template place of the row read last
 
         def assign(key, group, how):
+            nonlocal last
             result[key] = self.values_for(key, labels[key], columns_of(key), group, how)
+            last = place[key]
 
         def label(key):
             if key in result or key in pending_labels:
                 return
-            if pending_values:
-                assign(key, pending_values.popleft(), "order")
+            group = self._claim(pending_values, place[key] - last - 1) if pending_values else None
+            if group is not None:
+                assign(key, group, "order")
             else:
                 pending_labels.append(key)
 
@@ -182,6 +187,7 @@ class _Reader:
             elif isinstance(ev, Values):
                 if ev.attached and held:
                     if held not in result:
+                        self._orphans(pending_values)     # before this row: a row above whose label was not found
                         assign(held, ev, "row")
                     held = None
                     continue
@@ -206,11 +212,29 @@ class _Reader:
                 continue
             self.warn("no-values", f"{self.name}找到“{labels[key]}”行，但没有读到属于它的数值", key)
             result[key] = {c: None for c in columns_of(key)}
-        for group in pending_values:
+        self._orphans(pending_values)
+        return result
+
+    def _claim(self, pending: deque, skipped: int) -> Values | None:
+        """The waiting value group a label without values of its own takes, by order; None when the order
+        does not say which. ``skipped``: template rows between the row read last and this label. Each
+        skipped row (its label not found) may have left one group: with as many groups waiting, plus
+        this row's, this row's is the last; theirs stay unread. Any other count: none is taken."""
+        if skipped <= 0:
+            return pending.popleft()
+        if len(pending) != skipped + 1:
+            self._orphans(pending)
+            return None
+        group = pending.pop()
+        self._orphans(pending)
+        return group
+
+    def _orphans(self, pending: deque) -> None:
+        while pending:
+            group = pending.popleft()
             quote = " ".join(t.raw for t in group.tokens)
             self.warn("orphan-values", f"{self.name}中有一组数值“{quote}”无法对应到任何行，已忽略",
                       source=_cited(group), quote=quote)
-        return result
 
     def _stray(self, group: Values, width: int) -> bool:
         """A lone number on its own line where the row needs several (a page number, a footnote mark)."""

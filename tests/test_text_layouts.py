@@ -246,3 +246,29 @@ def test_label_wrapped_with_numbers_on_its_middle_line_still_binds(tmp_path):
     wrapped = f"{m.group(1)}\n{m.group(2)}{m.group(4)}\n{m.group(3)}"
     variant = _load(tmp_path, base[:m.start()] + wrapped + base[m.end():])
     _assert_same_except(variant, original, {})
+
+
+# --- a label wrapped after its numbers: "1.属于国 0 0 0 0 0 0 0" / "家秘密" (pdftotext -layout) -----
+
+def _wrap_numbers_first(text: str, keyword: str, cut: int) -> str:
+    """The row's label broken ``cut`` characters into its keyword; the numbers stay on the first line."""
+    lines = text.split("\n")
+    i = next(i for i, ln in enumerate(lines) if keyword in ln and re.search(r"\d\s*$", ln))
+    m = re.search(r"((?: \d+)+)\s*$", lines[i])
+    at = lines[i].index(keyword) + cut
+    lines[i:i + 1] = [lines[i][:at] + m.group(1), lines[i][at:m.start()]]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("unread, later", [("denied_state_secret", "unable_not_held"),
+                                           ("unable_not_held", "declined_petition")])
+def test_a_row_whose_label_is_not_found_never_gives_its_numbers_to_a_later_row(tmp_path, unread, later):
+    """"1.属于国 0 0 …" / "家秘密": neither line names the row, so its numbers wait. A later row wrapped the
+    same way whose second line does name it took the oldest waiting numbers: those of a row above."""
+    base = _spaced(TAB_ROWS.read_text(encoding="utf-8"))
+    original = _load(tmp_path, base, "base.txt")
+    assert original.requests.loc[unread].tolist() != original.requests.loc[later].tolist()   # a shift shows
+    text = _wrap_numbers_first(base, _KEYWORDS[unread], 1)
+    text = _wrap_numbers_first(text, _KEYWORDS[later], 0)
+    variant = _load(tmp_path, text)
+    _assert_same_except(variant, original, {("requests", unread, c): None for c in original.requests.columns})
