@@ -65,6 +65,7 @@ def detect_template(active_text: str, year: int | None) -> tuple[str, str]:
 
 # --- binding rows to values -----------------------------------------------------
 
+_MISFIT = ("count-mismatch", "ambiguous-digits")      # a value group that does not fit its row
 _LARGEST = 2 ** 53       # no count or amount in these tables comes near; beyond it a frame (Int64, float) cannot hold it
 
 
@@ -156,18 +157,26 @@ class _Reader:
         pending_values: deque = deque()
         held: str | None = None
         last = -1                       # the template place of the row read last
+        lost = False                    # labels and numbers queued apart stopped fitting: the order is lost
 
-        def assign(key, group, how):
-            nonlocal last
+        def assign(key, group, how, queued=False):
+            nonlocal last, lost
+            before = len(self.warnings)
             result[key] = self.values_for(key, labels[key], columns_of(key), group, how)
             last = place[key]
+            # a group that does not fit the label it waited for (or that waited for it): the labels and the
+            # numbers printed apart (a PDF's columns one after another) no longer pair up
+            lost |= queued and any(w["code"] in _MISFIT for w in self.warnings[before:])
 
         def label(key):
             if key in result or key in pending_labels:
                 return
-            group = self._claim(pending_values, place[key] - last - 1) if pending_values else None
+            group = None
+            if pending_values and not lost:
+                queued = len(pending_values) > 1
+                group = self._claim(pending_values, place[key] - last - 1)
             if group is not None:
-                assign(key, group, "order")
+                assign(key, group, "order", queued)
             else:
                 pending_labels.append(key)
 
@@ -196,10 +205,13 @@ class _Reader:
                     held = None
                 if not any(t.raw for t in ev.tokens):
                     continue
-                if pending_labels:
+                if pending_labels and not lost:
                     if self._stray(ev, len(columns_of(pending_labels[0]))):
                         continue
-                    assign(pending_labels.popleft(), ev, "order")
+                    queued = len(pending_labels) > 1
+                    assign(pending_labels.popleft(), ev, "order", queued)
+                elif lost:
+                    pending_values.append(ev)       # unread: an orphan, named at the end
                 elif result:       # values before the first label are header noise
                     pending_values.append(ev)
             elif isinstance(ev, Break) and held:

@@ -272,3 +272,44 @@ def test_a_row_whose_label_is_not_found_never_gives_its_numbers_to_a_later_row(t
     text = _wrap_numbers_first(text, _KEYWORDS[later], 0)
     variant = _load(tmp_path, text)
     _assert_same_except(variant, original, {("requests", unread, c): None for c in original.requests.columns})
+
+
+# --- a PDF's columns copied one after another (pdftotext without -layout) ---------------------------
+
+ACTIVE_VALUES = {"regulations": (2, 1, 15), "normative_documents": (7, 3, 42), "licensing": (782,),
+                 "punishment": (182,), "coercion": (8,), "admin_fees": (12.5,)}     # every number differs
+
+
+def _active_block(column_major: bool) -> list[str]:
+    """表二 as tab rows, or as plain pdftotext prints a PDF's table: each column's cells one after another."""
+    v, n = ACTIVE_VALUES, lambda x: f"{x:g}"
+    if not column_major:
+        return (["第二十条第（一）项", "信息内容\t本年制发件数\t本年废止件数\t现行有效件数"]
+                + [f"{label}\t" + "\t".join(map(n, v[k])) for label, k in (("规章", "regulations"),
+                                                                     ("行政规范性文件", "normative_documents"))]
+                + ["第二十条第（五）项", "信息内容\t本年处理决定数量", f"行政许可\t{n(v['licensing'][0])}",
+                   "第二十条第（六）项", "信息内容\t本年处理决定数量", f"行政处罚\t{n(v['punishment'][0])}",
+                   f"行政强制\t{n(v['coercion'][0])}", "第二十条第（八）项", "信息内容\t本年收费金额（单位：万元）",
+                   f"行政事业性收费\t{n(v['admin_fees'][0])}"])
+    reg, norm = v["regulations"], v["normative_documents"]
+    return (["第二十条第（一）项", "信息内容", "", "本年制发件数", "", "本年废止件数", "", "现行有效件数", "",
+             "规章", "行政规范性文件", ""] + [line for i in range(3) for line in (n(reg[i]), n(norm[i]), "")]
+            + ["第二十条第（五）项", "信息内容", "", "本年处理决定数量", "", "行政许可", "第二十条第（六）项", "",
+               n(v["licensing"][0]), "", "信息内容", "行政处罚", "", "本年处理决定数量", n(v["punishment"][0]), "",
+               "行政强制", "第二十条第（八）项", "", n(v["coercion"][0]), "", "信息内容", "行政事业性收费", "",
+               "本年收费金额（单位：万元）", n(v["admin_fees"][0]), ""])
+
+
+def test_columns_printed_one_after_another_never_give_a_row_another_rows_number(tmp_path):
+    """Labels and numbers printed apart are paired by order; once a pair does not fit (2 numbers for 3
+    columns), the rest no longer pairs up: 行政处罚 read 行政许可's 782. Now they are unread (NA)."""
+    lines = TAB_ROWS.read_text(encoding="utf-8").split("\n")
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("第二十条第（一）项"))
+    end = next(i for i, ln in enumerate(lines) if ln.startswith("### 三、"))
+    original = _load(tmp_path, "\n".join(lines[:start] + _active_block(False) + [""] + lines[end:]), "base.txt")
+    assert {k: original.active.loc[k].dropna().tolist() for k in ACTIVE_VALUES} == \
+        {k: list(v) for k, v in ACTIVE_VALUES.items()}
+    variant = _load(tmp_path, "\n".join(lines[:start] + _active_block(True) + [""] + lines[end:]))
+    want, got = _cells(original), _cells(variant)
+    assert {k: v for k, v in got.items() if v is not None and v != want[k]} == {}
+    assert _errors(variant) <= _errors(original)
