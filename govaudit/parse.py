@@ -327,8 +327,9 @@ def _parse_appeals(pieces, warnings, provenance):
     reader = _Reader("appeals", warnings, provenance, total_block=len(T.APPEAL_COLUMNS))
     region = _start_at(pieces, ("行政复议", "结果维持", "尚未审结"))
     header = T.Row("header", "表头", ("总计", "尚未审结", "审结", "其他结果", "结果纠正", "结果维持", "复议后起诉"))
-    groups = [ev for ev in merged(region_events(region, KeywordMatcher((header,))))
-              if isinstance(ev, Values) and any(t.raw for t in ev.tokens)]
+    groups = _transposed_appeals(region, table, reader) or [
+        ev for ev in merged(region_events(region, KeywordMatcher((header,))))
+        if isinstance(ev, Values) and any(t.raw for t in ev.tokens)]
     columns = [(row.key, col.key) for row in table.rows for col in table.columns]
     data: dict[str, dict] = {}
     if not groups:
@@ -355,6 +356,26 @@ def _parse_appeals(pieces, warnings, provenance):
         if w["table"] == "appeals" and w["row"] == "appeals":
             w["row"] = ""
     return _frame(table.rows, table.columns, data, "Int64" if _all_int(data) else None)
+
+
+def _transposed_appeals(region: list[Segment], table: T.Table, reader: _Reader) -> list[Values]:
+    """表四 printed with its rows and columns swapped (a row per result, 结果维持 … 总计, with the three kinds
+    of case across): the cells in the template's order, as one group; [] when it is not printed so."""
+    results = tuple(T.Row(c.key, c.label, (c.label,)) for c in table.columns)
+    rows: dict[str, Values] = {}
+    held = None
+    for ev in merged(region_events(region, KeywordMatcher(results))):
+        if isinstance(ev, Keys):
+            held = ev.keys[0][0] if len(ev.keys) == 1 else None
+        elif isinstance(ev, Values) and ev.attached and held:
+            rows.setdefault(held, ev)
+            held = None
+    if set(rows) != {c.key for c in table.columns} or any(len(g.tokens) != len(table.rows) for g in rows.values()):
+        return []
+    reader.warn("transposed", "表四的行与列与模板相反（每行一种结果），已按模板的行列读取")
+    tokens = [rows[c.key].tokens[i] for i in range(len(table.rows)) for c in table.columns]
+    first = rows[table.columns[0].key]
+    return [Values(tokens, structured=all(g.structured for g in rows.values()), source=first.source)]
 
 
 def _count(reader: _Reader, group: Values, n: int) -> int:

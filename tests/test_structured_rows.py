@@ -225,6 +225,37 @@ def test_html_blank_first_value_cells(tmp_path, flat, edge):
     assert_only_blanked(original, govaudit.load(tmp_path / "variant.html"), blanked)
 
 
+APPEALS = {"review": (2, 1, 0, 1, 4), "suit_direct": (1, 0, 0, 2, 5), "suit_after_review": (0, 1, 1, 0, 2)}
+
+
+def _appeals_html(transposed: bool) -> str:
+    """表四 with every cell different (suit_direct's 总计 wrong: a real T4-TOTAL error), as the template
+    prints it (three kinds of case across, their results below), or with rows and columns swapped."""
+    results = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+    if not transposed:
+        head = ("<tr>" + _td("行政复议", 2, 5) + _td("行政诉讼", cols=10) + "</tr><tr>"
+                + _td("未经复议直接起诉", cols=5) + _td("复议后起诉", cols=5) + "</tr><tr>"
+                + "".join(_td(x) for x in results * 3) + "</tr>")
+        return f"<table>{head}<tr>{''.join(_td(str(v)) for k in APPEALS for v in APPEALS[k])}</tr></table>"
+    head = "<tr>" + "".join(_td(x) for x in ("", "行政复议", "未经复议直接起诉", "复议后起诉")) + "</tr>"
+    rows = "".join("<tr>" + _td(r) + "".join(_td(str(APPEALS[k][i])) for k in APPEALS) + "</tr>"
+                   for i, r in enumerate(results))
+    return f"<table>{head}{rows}</table>"
+
+
+def test_html_table_four_with_rows_and_columns_swapped(tmp_path, flat):
+    page = _html(flat)
+    start = page.index("<table>", page.index("四、政府信息公开行政复议"))
+    end = page.index("</table>", start) + len("</table>")
+    for name, transposed in (("original.html", False), ("variant.html", True)):
+        (tmp_path / name).write_text(page[:start] + _appeals_html(transposed) + page[end:], encoding="utf-8")
+    original, variant = govaudit.load(tmp_path / "original.html"), govaudit.load(tmp_path / "variant.html")
+    assert {k: original.appeals.loc[k].tolist() for k in APPEALS} == {k: list(v) for k, v in APPEALS.items()}
+    assert cells(variant) == cells(original)
+    assert ("T4-TOTAL", "appeals", "suit_direct", "total") in errors(original) and errors(variant) == errors(original)
+    assert [w["code"] for w in variant.warnings if w["table"] == "appeals"] == ["transposed"]
+
+
 # --- web navigation before the title ------------------------------------------------------
 
 NAV = ["网站首页 | 机构概况 | 政务公开 | 办事服务 | 互动交流",
