@@ -87,7 +87,9 @@ def _req_total(r, key):
 @rule("N-NONE-REQ", severity="error", category="narrative", title="正文称未收到申请，表三却有新收申请",
       basis="广东省粤办函〔2010〕249号通报“数据失准”；正文与表三应一致")
 def n_none_req(ctx):
-    """Text says no 政府信息公开申请 were received, but 表三 一（总计） > 0."""
+    """Text says no 政府信息公开申请 were received, but 表三 一（总计） > 0. Not "none at all": a part of
+    the applications (通过信函的, 需要收费的, 其他), another time (去年, 2023年, 上半年, 除…外), or something
+    else that did not happen (因申请引发的复议, 不予答复的情况)."""
     r = ctx.report
     new = _req_total(r, "new_received")
     if not new:
@@ -235,7 +237,8 @@ def _all_upheld(ctx):
 @rule("N-NONE-APPEAL", severity="error", category="narrative", title="正文称未发生行政复议/诉讼，表四却有案件",
       basis="正文与表四应一致")
 def n_none_appeal(ctx):
-    """Text says there was no 行政复议/行政诉讼, but a 表四 总计 > 0."""
+    """Text says there was no 行政复议/行政诉讼, but a 表四 总计 > 0. Not "none at all": cases lost
+    (未发生被纠错的复议, 败诉), or another time (去年, 2023年, 上半年)."""
     r = ctx.report
     review = r.value("appeals", "review", "total")
     suits = [r.value("appeals", k, "total") for k in ("suit_direct", "suit_after_review")]
