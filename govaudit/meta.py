@@ -15,7 +15,10 @@ from .numbers import nfkc
 _TITLE_AGENCY_FIRST = re.compile(r"^(?P<agency>.+?)(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:的)?\s*(?:政府|政务)?信息公开")
 _TITLE_YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<agency>.+?)\s*(?:政府|政务)?信息公开")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
-_PUBLISHED = re.compile(r"(?:发布时间|发布日期|公开日期|发文日期|发布于)\s*[:：]?\s*" + _DATE.pattern)
+_PUBLISHED = re.compile(r"(?:发布时间|发布日期|公开时间|公开日期|发文日期|发布于)\s*[】\]]?\s*[:：]?\s*" + _DATE.pattern)
+# where a web page lists other pages (with their own dates) below the report
+_OTHER_PAGE_REACH = 120      # characters from such a heading to a listed page's date
+_OTHER_PAGES = re.compile(r"相关(?:文章|链接|阅读|信息|文件|新闻|推荐)|上一篇|下一篇|热点推荐|推荐阅读")
 _STAT_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:度\s*)?1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~)\s*"
                           r"(?:((?:19|20)\d{2})\s*年\s*)?12\s*月\s*31\s*日")
 _SIGNED = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -115,13 +118,14 @@ def report_meta(doc: Document, text: str, lines: list[str]) -> dict:
         year = int(period.group(1))
     published = None
     head = nfkc("\n".join(lines[:15]))
-    pm = _PUBLISHED.search(head) or _PUBLISHED.search(nfkc(text))
+    pm = _own_date(head) or _own_date(nfkc(text))
     if pm:
         published = _mkdate(pm.group(1), pm.group(2), pm.group(3))
-    signed = None
-    tail = nfkc(text[-400:])
+    signed = signed_end = None
+    tail = nfkc(text[-400:]).rstrip()
     for sm in _SIGNED.finditer(tail):
         signed = _mkdate(*sm.groups()) or signed
+        signed_end = sm.end()
     meta = {
         "title": title,
         "agency": agency or None,
@@ -131,6 +135,8 @@ def report_meta(doc: Document, text: str, lines: list[str]) -> dict:
         "sha256": doc.sha256,
         "publication_date": published,
         "signed_date": signed,
+        # the text ends with it: the 落款, not a date in a page's footer
+        "signed_at_end": signed is not None and signed_end == len(tail),
         "stat_period": (f"{period.group(1)}-01-01/{period.group(2) or period.group(1)}-12-31"
                         if period else None),
     }
@@ -138,6 +144,12 @@ def report_meta(doc: Document, text: str, lines: list[str]) -> dict:
     stem = Path(doc.path).stem
     meta["id"] = f"{agency or stem}-{year or '未知年份'}"
     return meta
+
+
+def _own_date(text: str) -> re.Match | None:
+    """The page's own 发布时间: not one listed under "相关文章" or "下一篇" (another page's)."""
+    return next((m for m in _PUBLISHED.finditer(text)
+                 if not _OTHER_PAGES.search(text, max(0, m.start() - _OTHER_PAGE_REACH), m.start())), None)
 
 
 def _mkdate(y, m, d) -> date | None:

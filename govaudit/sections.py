@@ -69,9 +69,10 @@ _TABLE_LABELS = re.compile(r"^(?:本年新收|上年结转|本年度办理结果
 # what a part's text speaks of, to tell a part printed without its heading from a part that is not there
 _CONTENT = {
     "overview": re.compile(r"[\s\S]{300}"),
-    "active": re.compile(r"第二十条"),
-    "requests": re.compile(r"本年新收|勾稽关系"),
-    "appeals": re.compile(r"结果维持|尚未审结"),
+    # table cells may break their words over lines ("结果\n维持"): the markers allow what flex() allows
+    "active": re.compile(flex("第二十条")),
+    "requests": re.compile(flex("本年新收") + "|" + flex("勾稽关系")),
+    "appeals": re.compile(flex("结果维持") + "|" + flex("尚未审结")),
     "problems": re.compile(r"问题[\s\S]{0,400}?(?:改进|措施|下一步|整改)"),
     "other": re.compile(r"信息处理费|其他需要?报告|其他需说明"),
 }

@@ -92,6 +92,9 @@ JIYUAN_COUNT = "共收到依申请公开事项 4 件"
     ("上半年未收到政府信息公开申请，下半年陆续收到申请", set()),
     ("2023年未收到政府信息公开申请", set()),
     ("无正当理由大量反复申请公开政府信息的情况未出现", set()),
+    ("均为自然人提出，未收到法人或其他组织提出的政府信息公开申请", set()),   # only some applicants
+    ("未收到网上政府信息公开申请，均为现场申请", set()),
+    ("未收到政府信息公开申请人的异议", set()),
     # none at all, however it is worded
     ("本年度无政府信息公开申请", {"N-NONE-REQ"}),
     ("暂无依申请公开事项", {"N-NONE-REQ"}),
@@ -108,6 +111,8 @@ def test_text_saying_no_applications_against_table_three(tmp_path, sentence, fou
     ("去年无行政复议案件，今年发生行政复议2件。", set()),
     ("2023年度未发生政府信息公开行政复议案件。", set()),
     ("未发生因政府信息公开工作被纠错的行政复议、行政诉讼案件。", set()),
+    ("本年度未发生行政复议、行政诉讼被纠错的情况。", set()),       # the lost ones, named after both kinds
+    ("未发生行政复议、行政诉讼案件败诉情况。", set()),
     ("没有因政府信息公开引起的行政复议和行政诉讼。", {"N-NONE-APPEAL"}),
     ("本机关未被申请行政复议。", {"N-NONE-APPEAL"}),
     ("2024年未发生因政府信息公开引起的行政复议。", {"N-NONE-APPEAL"}),
@@ -115,6 +120,21 @@ def test_text_saying_no_applications_against_table_three(tmp_path, sentence, fou
 def test_text_saying_no_appeals_against_table_four(tmp_path, sentence, found):
     p = _mutant(tmp_path, sample(QUFU), SENTENCE, SENTENCE + sentence)
     assert set(_findings(p, "N-NONE-APPEAL")["rule"]) == found
+
+
+def test_a_masked_name_is_no_leftover_placeholder(tmp_path):
+    masked = _mutant(tmp_path, sample(QUFU), SENTENCE, SENTENCE + "对申请人张××的申请依法予以答复。")
+    assert _findings(masked, "C-PLACEHOLDER").empty
+    left = _mutant(tmp_path, sample(QUFU), SENTENCE, SENTENCE + "XX街道办事处依法予以答复。")
+    assert len(_findings(left, "C-PLACEHOLDER")) == 1
+
+
+def test_a_part_without_its_heading_is_found_by_its_table_words_broken_over_lines(tmp_path):
+    """表四's cells print "结果 维持": with the 第四部分 heading gone, the part is there without a heading
+    (a warning), not missing (an error)."""
+    p = _mutant(tmp_path, sample(JIYUAN), "#### 四、政府信息公开行政复议、行政诉讼情况", "")
+    f = _findings(p, "S-SIX-SECTIONS")
+    assert list(f["severity"]) == ["warning"]
 
 
 def test_combined_results_are_compared_with_their_sum(tmp_path):
@@ -157,6 +177,28 @@ def test_deadline_by_unit_type(tmp_path, agency, published, severity):
                 f"{agency}2024年政府信息公开工作年度报告\n发布时间：{published}\n")
     f = _findings(p, "M-DEADLINE")
     assert list(f["severity"]) == ([severity] if severity else [])
+
+
+DEPARTMENT_TITLE = "平潭综合实验区财政金融局2024年政府信息公开工作年度报告\n"     # deadline 2025-01-31
+
+
+@pytest.mark.parametrize("head, tail, found", [
+    # another page's date under "相关文章" is not this page's
+    ("", "\n相关文章\n平潭综合实验区财政金融局关于招商工作的通知 发布时间：2025-03-15\n", []),
+    # no 发布时间: a 落款 past the deadline ending the text means published late
+    ("", "\n平潭综合实验区财政金融局\n2025年2月20日\n", [("error", "2025-02-20")]),
+    ("", "\n平潭综合实验区财政金融局\n2025年1月20日\n", []),
+    # a title left at last year's (2023) does not move the deadline back a year: the 统计期限 says 2024
+    ("发布时间：2025-01-26\n", "", []),
+])
+def test_deadline_from_the_page_date_or_the_signing_date(tmp_path, head, tail, found):
+    title = DEPARTMENT_TITLE if "2025-01-26" not in head else DEPARTMENT_TITLE.replace("2024", "2023")
+    text = sample(QUFU).read_text(encoding="utf-8").replace(
+        "曲阜市时庄街道办事处2024年政府信息公开\n工作年度报告\n", title + head, 1) + tail
+    p = tmp_path / "report.txt"
+    p.write_text(text, encoding="utf-8")
+    f = _findings(p, "M-DEADLINE")
+    assert list(zip(f["severity"], f["actual"])) == found
 
 
 # --- a PDF dumped to text: page numbers between rows, labels wrapped around their numbers -------------

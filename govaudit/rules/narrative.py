@@ -47,15 +47,22 @@ _NEW = (re.compile(r"(?:收到|接到|受理|新收)" + _GAP % 16 + r"(?:政府�
                    + _GAP % 6 + _N),
         re.compile(r"(?:收到|接到|受理|新收)" + _GAP % 4 + _N + _GAP % 14 + r"(?:政府信息公开|依申请公开|公开政府信息)"
                    + _GAP % 4 + r"申请"))
-_REQUESTS = r"(?:政府信息公开申请|依申请公开(?:申请|事项)?|申请公开|公开申请)"
+_REQUESTS = r"(?:政府信息公开申请|依申请公开(?:申请|事项)?|申请公开|公开申请)(?!人)"
 _NONE_REQ = re.compile(r"(?:(?:未|没有|暂未|未曾)(?:接到|收到|受理|发生|有)[^。；;，,\d]{0,16}?"
                        r"|(?:暂无|无|没有|未有)(?:任何)?(?=政府信息公开申请|依申请公开))" + _REQUESTS +
                        r"(?![^。；;，,]{0,4}(?:收费|处理费))")
 # "未发生因依申请公开引发的行政复议", "…申请不予答复的情况": what did not happen is something else
 _ABOUT_SOMETHING_ELSE = re.compile(r"[^。；;，,]{0,8}?(?:引发|引起|导致|产生|涉及)?[^。；;，,]{0,4}?"
-                                   r"(?:行政复议|行政诉讼|复议|诉讼|投诉|举报|收费|答复|逾期|超期|被纠|纠错)")
+                                   r"(?:行政复议|行政诉讼|复议|诉讼|投诉|举报|收费|答复|逾期|超期|被纠|纠错|异议)")
 # a part of the applications, named between "未收到" and "申请": a cause, a channel, a kind, the rest
-_SOME_REQUESTS = re.compile(r"因|由于|通过|方式|渠道|形式|收费|处理费|需要|其他$")
+_SOME_REQUESTS = re.compile(r"因|由于|通过|方式|渠道|形式|收费|处理费|需要|重复|网上|线上|线下|网络|书面|现场|当面|"
+                            r"信函|邮寄|其他$")
+_PERSONS, _ORGANISATIONS = re.compile(r"公民|自然人|个人|群众"), re.compile(r"法人|组织|企业|单位")
+
+
+def _some_applicants(words: str) -> bool:
+    """Only persons, or only organisations ("未收到法人或其他组织提出的申请"); both ("公民、法人或其他组织") are all."""
+    return bool(_PERSONS.search(words)) != bool(_ORGANISATIONS.search(words))
 _PART_OF_YEAR = re.compile(r"上半年|下半年|季度|除[^。；;]*外")
 _CARRY_IN = (re.compile(r"上年(?:度)?(?:结转|转接|结余)" + _GAP % 12 + _N),)
 _CARRY_OUT = (re.compile(r"(?:结转下一?年度?|转下一?年度|结转至下一?年度?)" + _GAP % 12 + _N),)
@@ -100,7 +107,8 @@ def n_none_req(ctx):
     for s in _sentences(text):
         m = _NONE_REQ.search(s)
         if (m and not _not_the_whole_year(s[:m.start()], r.year) and not _ABOUT_SOMETHING_ELSE.match(s, m.end())
-                and not _SOME_REQUESTS.search(re.sub(_REQUESTS + "$", "", m.group()))):
+                and not _SOME_REQUESTS.search(words := re.sub(_REQUESTS + "$", "", m.group()))
+                and not _some_applicants(words)):
             yield ctx.find("N-NONE-REQ", f"正文称“{s[:60]}”，但表三本年新收申请总计为{fmt(new)}件",
                            table="requests", row="new_received", column="total", expected=0, actual=new,
                            evidence=f"原文：“{s[:80]}”")
@@ -246,7 +254,8 @@ def n_none_appeal(ctx):
         if "行政" not in s:               # cheap test first: the pattern backtracks on every "无"
             continue
         for m in _NONE_APPEAL.finditer(s):
-            if _not_the_whole_year(s[:m.start()], r.year) or _LOST_CASES.search(s, m.start(), m.end() + 6):
+            clause_end = next((i for i in range(m.end(), len(s)) if s[i] in "，,"), len(s))
+            if _not_the_whole_year(s[:m.start()], r.year) or _LOST_CASES.search(s, m.start(), clause_end):
                 continue
             if m.group(1) == "行政复议" and review:
                 yield ctx.find("N-NONE-APPEAL", f"正文称“{s[:50]}”，但表四行政复议总计为{fmt(review)}件",

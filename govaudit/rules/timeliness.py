@@ -29,20 +29,35 @@ def deadline_for(agency: str, year: int, settings: dict) -> date | None:
 @rule("M-DEADLINE", severity="error", category="timeliness", title="年度报告应按期公布",
       basis="条例第四十九条：县级以上人民政府部门每年1月31日前公布；本级政府年度报告3月31日前公布")
 def m_deadline(ctx):
-    """Publication date (when the document states one) is on or before the deadline."""
+    """Publication date (when the document states one) is on or before the deadline. Without one, a
+    signing date (落款) that ends the text and is past the deadline: a report is not published before it is
+    signed. The report's year is the later of its title's and its 统计期限's (one of them may be last year's,
+    copied over: the other rules report that)."""
     r = ctx.report
-    published = r.meta.get("publication_date")
-    if not published or r.year is None:
+    published, how = _date(r.meta.get("publication_date")), "公布"
+    if published is None and r.meta.get("signed_at_end"):
+        published, how = _date(r.meta.get("signed_date")), "落款"
+    years = [y for y in (r.year, _stat_year(r)) if y is not None]
+    if published is None or not years:
         return
-    if isinstance(published, str):
-        published = date.fromisoformat(published[:10])
-    deadline = deadline_for(r.agency or "", r.year, ctx.settings)
+    deadline = deadline_for(r.agency or "", max(years), ctx.settings)
     if deadline and published > deadline:
         kind = unit_type(r.agency)
-        yield ctx.find("M-DEADLINE", f"报告于{published:%Y年%m月%d日}公布，晚于{UNIT_TYPE_NAMES[kind]}"
+        yield ctx.find("M-DEADLINE", f"报告于{published:%Y年%m月%d日}{how}，晚于{UNIT_TYPE_NAMES[kind]}"
                        f"{deadline:%Y年%m月%d日}的期限" + ("（从名称无法判断单位类型，请核实适用期限）" if kind == "unclear" else ""),
                        expected=deadline.isoformat(), actual=published.isoformat(),
                        severity="warning" if kind == "unclear" else None)
+
+
+def _date(value) -> date | None:
+    if not value:
+        return None
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _stat_year(r) -> int | None:
+    period = r.meta.get("stat_period")
+    return int(period[:4]) if period else None
 
 
 @rule("M-NOT-TEXT", severity="warning", category="timeliness", title="报告为图片或扫描件，无法读取文字", needs_text=False,
