@@ -24,6 +24,21 @@ def test_samples_real_problems_are_found_at_their_place():
     assert ("S-ROWS", "appeals", "", "") in by["天坛街道办事处"]
 
 
+@pytest.mark.parametrize("other", ["鲁山县琴台街道办事处", "曲阜市时庄街道办事处"])
+def test_another_units_name_ending_in_jiedao_banshichu_is_found(tmp_path, other):
+    """A name in running text can end at 街道 and again at 办事处: only the first end was tried."""
+    import shutil
+    for f in SEEDS.glob("*.txt"):
+        shutil.copy(f, tmp_path / f.name)
+    mine = tmp_path / "jiyuan-tiantan-street-2024.txt"
+    text = mine.read_text(encoding="utf-8")
+    assert "2024 年，天坛街道办事处通过" in text
+    mine.write_text(text.replace("2024 年，天坛街道办事处通过", f"2024 年，{other}通过"), encoding="utf-8")
+    f = govaudit.check(govaudit.load_many(tmp_path, progress=False))
+    mine_found = f[(f["agency"] == "天坛街道办事处") & (f["rule"] == "C-FOREIGN-NAME")]
+    assert list(mine_found["actual"]) == [other]
+
+
 @pytest.mark.parametrize("name", ["weidong-guanghualu-street-2024.txt", "qufu-shizhuang-street-2024.txt"])
 def test_clean_samples_have_no_finding(name):
     assert _findings(sample(name)).empty

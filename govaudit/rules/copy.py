@@ -59,8 +59,9 @@ def c_foreign_name(ctx):
                            where=f"{name}")
 
 
-# the end of a unit's name, where a full name in running text can be recognised
-_UNIT_END = re.compile(r"[\u4e00-\u9fff]{2,30}?(?:局|委员会|委|办公室|办事处|街道|乡|镇|人民政府|中心)")
+# where a unit's name can end in running text: every such place is tried ("琴台街道办事处" ends after 街道
+# and after 办事处; "琴台镇人民政府" after 镇 and after 人民政府)
+_UNIT_END = re.compile(r"局|委员会|委|办公室|办事处|街道|乡|镇|人民政府|中心")
 
 
 def unit_names(corpus) -> tuple[set[str], list[int]]:
