@@ -161,6 +161,7 @@ def test_listed_parts_that_exceed_their_whole(tmp_path):
     ("平潭综合实验区", "government"), ("平潭综合实验区管理委员会", "government"), ("洪泽区人民政府", "government"),
     ("平潭综合实验区财政金融局", "department"), ("上海市科委", "department"),
     ("平潭综合实验区海坛片区管理局", "unclear"), ("鲁山县库区乡", "township"), ("天坛街道办事处", "township"),
+    ("阿克苏地区行政公署", "government"), ("阿克苏地区行政公署办公室", "department"),
 ])
 def test_unit_type_from_the_name(agency, kind):
     assert unit_type(agency) == kind

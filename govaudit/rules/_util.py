@@ -13,9 +13,9 @@ def is_township(agency: str | None) -> bool:
     return bool(agency) and bool(_GRASSROOTS.search(agency))
 
 
-# a region's own government: 人民政府, a 管委会 of a 实验区/新区/开发区/片区…, or the region's bare name
+# a region's own government: 人民政府, a 地区's 行政公署, a 管委会 of a 实验区/新区/开发区/片区…, or the region's bare name
 _REGION = r"(?:省|自治区|市|州|盟|县|旗|区|实验区|新区|开发区|示范区|高新区|园区|片区|合作区|经济区)"
-_GOVERNMENT = re.compile(r"(?:人民政府|政府)$|" + _REGION + r"(?:党工委)?(?:管委会|管理委员会)$|^[\u4e00-\u9fff]{2,12}?"
+_GOVERNMENT = re.compile(r"(?:人民政府|政府|行政公署|行署)$|" + _REGION + r"(?:党工委)?(?:管委会|管理委员会)$|^[\u4e00-\u9fff]{2,12}?"
                          + _REGION + r"$")
 # a department: an office of a government; a 片区/园区 管理局 is a 派出机构 whose level a name cannot tell
 _DEPARTMENT = re.compile(r"(?:局|委|委员会|办|办公室|厅|中心|署|院|所|站|队|处|馆|会|行|社)$")
