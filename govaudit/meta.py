@@ -17,6 +17,7 @@ _TITLE_YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<agenc
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _PUBLISHED = re.compile(r"(?:发布时间|发布日期|公开时间|公开日期|发文日期|发布于)\s*[】\]]?\s*[:：]?\s*" + _DATE.pattern)
 # where a web page lists other pages (with their own dates) below the report
+_STAT_REACH = 30             # characters from "统计期限" / "统计数据的时间" to the span it names
 _OTHER_PAGE_REACH = 120      # characters from such a heading to a listed page's date
 _OTHER_PAGES = re.compile(r"相关(?:文章|链接|阅读|信息|文件|新闻|推荐)|上一篇|下一篇|热点推荐|推荐阅读")
 _STAT_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:度\s*)?1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~)\s*"
@@ -113,7 +114,7 @@ def report_meta(doc: Document, text: str, lines: list[str]) -> dict:
     if m:
         agency, year = m.group("agency").strip("《》“”\"'：:"), int(m.group("year"))
         agency = re.sub(r"关于$", "", agency)       # "XX局关于2021年…年度报告" (a covering letter's title)
-    period = _STAT_PERIOD.search(nfkc(text))
+    period = _stat_period(nfkc(text))
     if year is None and period:
         year = int(period.group(1))
     published = None
@@ -144,6 +145,14 @@ def report_meta(doc: Document, text: str, lines: list[str]) -> dict:
     stem = Path(doc.path).stem
     meta["id"] = f"{agency or stem}-{year or '未知年份'}"
     return meta
+
+
+def _stat_period(text: str) -> re.Match | None:
+    """The report's 统计期限: the first year-long span said to be the statistics' ("统计期限为…"), else the first
+    one (an earlier sentence may name another span: "对2023年1月1日至12月31日印发的文件进行了清理")."""
+    spans = list(_STAT_PERIOD.finditer(text))
+    said = (m for m in spans if "统计" in re.split(r"[。；;]", text[max(0, m.start() - _STAT_REACH):m.start()])[-1])
+    return next(said, spans[0] if spans else None)
 
 
 def _own_date(text: str) -> re.Match | None:

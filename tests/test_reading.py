@@ -180,6 +180,13 @@ def test_deadline_by_unit_type(tmp_path, agency, published, severity):
     assert list(f["severity"]) == ([severity] if severity else [])
 
 
+def test_the_statistics_period_is_the_span_said_to_be_it(tmp_path):
+    # an earlier sentence names last year's span: the 统计期限 is the one the report calls so
+    p = _mutant(tmp_path, sample(QUFU), "本报告所列数据的统计期限", "街道对2023年1月1日至12月31日期间印发的文件进行了清理。本报告所列数据的统计期限")
+    assert govaudit.load(p).meta["stat_period"] == "2024-01-01/2024-12-31"
+    assert _findings(p, "X-STALE-YEAR").empty
+
+
 DEPARTMENT_TITLE = "平潭综合实验区财政金融局2024年政府信息公开工作年度报告\n"     # deadline 2025-01-31
 
 
