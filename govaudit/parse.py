@@ -80,9 +80,10 @@ class _Reader:
         self.name = T.TABLE_NAMES[table_key]
 
     def warn(self, code: str, message: str, row: str = "", column: str = "", source: dict | None = None,
-             quote: str = ""):
+             quote: str = "", **counts):
+        """A reading note; ``counts``: what the template expects and what was found (expected=, found=)."""
         self.warnings.append({"code": code, "table": self.table_key, "row": row, "column": column,
-                              "message": message, "source": dict(source or {}), "quote": quote[:80]})
+                              "message": message, "source": dict(source or {}), "quote": quote[:80], **counts})
 
     def values_for(self, key: str, label: str, columns: tuple[str, ...], group: Values, how: str):
         """Turn a value group into the row's values; None where a cell is NA or unreadable."""
@@ -119,9 +120,9 @@ class _Reader:
                               key, source=cited, quote=quote)
                     return {c: None for c in columns}
         if chosen is None:
-            self.warn("count-mismatch",
-                      f"{self.name}“{label}”行有{sum(1 for t in tokens if t.raw)}个数值，模板为{n}列，未取值",
-                      key, source=cited, quote=quote)
+            found = sum(1 for t in tokens if t.raw)
+            self.warn("count-mismatch", f"{self.name}“{label}”行有{found}个数值，模板为{n}列，未取值",
+                      key, source=cited, quote=quote, expected=f"{n}列", found=f"{found}个数值")
             return {c: None for c in columns}
         out = {}
         for col, tok in zip(columns, chosen):

@@ -77,7 +77,8 @@ def s_rows(ctx):
             yield ctx.find("S-ROWS", w["message"], table=w["table"], row=w["row"], expected="有此行", actual="缺失")
         elif w["code"] == "count-mismatch":
             yield ctx.find("S-ROWS", w["message"] + "（可能多出或缺少一列）", table=w["table"], row=w["row"],
-                           evidence=f"原文：“{w.get('quote', '')}”", actual=w.get("quote"))
+                           evidence=f"原文：“{w.get('quote', '')}”", expected=w.get("expected"),
+                           actual=w.get("found", w.get("quote")))
 
 
 @rule("P-PARSE", severity="warning", category="parse", title="未能读取的内容（需人工核对原文）",
