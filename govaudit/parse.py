@@ -163,6 +163,8 @@ class _Reader:
         def assign(key, group, how, queued=False):
             nonlocal last, lost
             before = len(self.warnings)
+            if key in pending_labels:       # queued from a line of its own, then read on the next line with its numbers
+                pending_labels.remove(key)
             result[key] = self.values_for(key, labels[key], columns_of(key), group, how)
             last = place[key]
             # a group that does not fit the label it waited for (or that waited for it): the labels and the

@@ -313,3 +313,18 @@ def test_columns_printed_one_after_another_never_give_a_row_another_rows_number(
     want, got = _cells(original), _cells(variant)
     assert {k: v for k, v in got.items() if v is not None and v != want[k]} == {}
     assert _errors(variant) <= _errors(original)
+
+
+def test_a_row_named_on_two_lines_keeps_its_numbers(tmp_path):
+    """"2. 没有现成信息" / "需要另行制作 2 0 …": the row, queued from its first line, is read with its numbers from the
+    second; it stayed queued, so the next numbers without a label (the row below, its label lost) overwrote it."""
+    base = _replace_values(_spaced(TAB_ROWS.read_text(encoding="utf-8")), "没有现成信息需要另行制作", "2 0 0 0 0 0 2")
+    original = _load(tmp_path, base, "base.txt")
+    assert original.requests.loc["unable_needs_creation", "total"] == 2
+    text = base.replace("2. 没有现成信息需要另行制作 2", "2. 没有现成信息\n需要另行制作 2")
+    text = text.replace("3. 补正后申请内容仍不明确 0", "0")
+    assert text.count("\n") == base.count("\n") + 1
+    variant = _load(tmp_path, text)
+    want = {**_cells(original), **{("requests", "unable_unclear", c): None for c in original.requests.columns}}
+    assert {k: v for k, v in _cells(variant).items() if v != want[k]} == {}
+    assert _errors(variant) <= _errors(original)       # the sums over the unread row are not computed

@@ -131,6 +131,7 @@ def _read_page(page) -> dict:
     from .pdf_objects import char_centres, parse_page, table_texts   # imports pdfplumber: only for a PDF
 
     parse_page(page)
+    _drop_slanted_text(page)
     tables = page.find_tables()
     centres = char_centres(page.chars) if tables else []
     return {
@@ -141,6 +142,20 @@ def _read_page(page) -> dict:
                                             for texts, row in zip(table_texts(t, centres), t.rows)]}
                    for t in tables],
     }
+
+
+def _drop_slanted_text(page) -> None:
+    """Characters drawn at a slant (a diagonal watermark, "内部资料 2025-01-20" at 45°) are no report text:
+    their digits fell between a table's words and changed its numbers in both pdfplumber readings."""
+    chars = page._objects.get("char", [])
+    kept = [c for c in chars if _axis_aligned(c["matrix"])]
+    if len(kept) < len(chars):
+        page._objects["char"] = kept
+
+
+def _axis_aligned(matrix) -> bool:
+    a, b, c, d = matrix[:4]
+    return (abs(b) < 1e-3 and abs(c) < 1e-3) or (abs(a) < 1e-3 and abs(d) < 1e-3)
 
 
 def _bbox(x0, top, x1, bottom) -> list[float]:
@@ -232,6 +247,8 @@ def _continues(prev: list[Cell], line: list[Cell], row: list[Cell]) -> bool:
 def _attach(row: list[Cell], extra: list[list[Cell]], before: bool) -> list[Cell]:
     """Label text of ``extra`` lines joined onto the label cells of ``row`` they overlap."""
     labels = _label_cells(row)
+    if not extra:
+        return row
     if not labels:
         text = "".join(c.text for line in extra for c in line)
         return [Cell(text, source=extra[0][0].source)] + row
