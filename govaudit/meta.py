@@ -16,8 +16,8 @@ _TITLE_AGENCY_FIRST = re.compile(r"^(?P<agency>.+?)(?P<year>(?:19|20)\d{2})\s*�
 _TITLE_YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<agency>.+?)\s*(?:政府|政务)?信息公开")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _PUBLISHED = re.compile(r"(?:发布时间|发布日期|公开时间|公开日期|发文日期|发布于)\s*[】\]]?\s*[:：]?\s*" + _DATE.pattern)
-# where a web page lists other pages (with their own dates) below the report
 _STAT_REACH = 30             # characters from "统计期限" / "统计数据的时间" to the span it names
+# where a web page lists other pages (with their own dates) below the report
 _OTHER_PAGE_REACH = 120      # characters from such a heading to a listed page's date
 _OTHER_PAGES = re.compile(r"相关(?:文章|链接|阅读|信息|文件|新闻|推荐)|上一篇|下一篇|热点推荐|推荐阅读")
 _STAT_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:度\s*)?1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~)\s*"
