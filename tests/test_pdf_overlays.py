@@ -8,11 +8,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import pandas as pd
 import pytest
 
 import govaudit
 from conftest import REAL
+from variants import cells
 
 pytestmark = pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed")
 
@@ -36,11 +36,6 @@ def _one_page_pdf(content: bytes) -> bytes:
     return bytes(out)
 
 
-def _cells(report) -> dict:
-    return {(t, i, c): (None if pd.isna(v) else float(v))
-            for t in ("active", "requests", "appeals") for i, row in report.table(t).iterrows() for c, v in row.items()}
-
-
 def _qpdf(*args) -> None:
     subprocess.run(["qpdf", *map(str, args)], check=True)
 
@@ -52,7 +47,7 @@ def test_a_diagonal_watermark_with_digits_changes_no_number(tmp_path):
                                               for y in (100, 400, 650)) + b" ET"
     (tmp_path / "stamp.pdf").write_bytes(_one_page_pdf(stamp))
     _qpdf(HONGZE, "--overlay", tmp_path / "stamp.pdf", "--repeat=1", "--", tmp_path / "stamped.pdf")
-    original, stamped = _cells(govaudit.load(HONGZE)), _cells(govaudit.load(tmp_path / "stamped.pdf"))
+    original, stamped = cells(govaudit.load(HONGZE)), cells(govaudit.load(tmp_path / "stamped.pdf"))
     assert {k: v for k, v in stamped.items() if v is not None and v != original[k]} == {}
     assert sum(v is None and original[k] is not None for k, v in stamped.items()) <= 2
 
@@ -61,5 +56,5 @@ def test_pages_turned_by_rotate_are_read_or_left_unread_never_lost(tmp_path):
     """Every page turned 90° (/Rotate): a value line then a numbered label line once crashed the words
     reading (IndexError), and the whole report was lost."""
     _qpdf(HONGZE, "--rotate=+90", "--", tmp_path / "turned.pdf")
-    original, turned = _cells(govaudit.load(HONGZE)), _cells(govaudit.load(tmp_path / "turned.pdf"))
+    original, turned = cells(govaudit.load(HONGZE)), cells(govaudit.load(tmp_path / "turned.pdf"))
     assert {k: v for k, v in turned.items() if v is not None and v != original[k]} == {}

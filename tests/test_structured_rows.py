@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 
-import pandas as pd
 import pytest
 from docx import Document as WordDocument
 
@@ -16,28 +15,11 @@ import govaudit
 from conftest import REAL, SEEDS
 from govaudit import template as T
 from govaudit.numbers import is_value_text
+from variants import cells, errors
 from wordmaker import write_docx
 
-TABLES = ("active", "requests", "appeals")
 SEED = SEEDS / "jiyuan-tiantan-street-2024.txt"        # 表三 rows padded: `一、本年新收…\t\t4\t0…\t4\t`
 FLAT = REAL / "ptzhsyqhtp-2025.txt"                     # a real report with real 表三 errors
-
-
-def cells(report) -> dict:
-    out = {}
-    for t in TABLES:
-        frame = report.table(t)
-        for row in frame.index:
-            for col in frame.columns:
-                v = frame.at[row, col]
-                out[(t, row, col)] = None if pd.isna(v) else float(v)
-    return out
-
-
-def errors(report) -> set:
-    f = govaudit.check(report)
-    f = f[f.severity == "error"]
-    return {(e.rule, e.table, e.row, e.column) for e in f.itertuples()}
 
 
 def assert_only_blanked(original, variant, blanked: set):

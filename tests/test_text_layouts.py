@@ -13,8 +13,8 @@ import govaudit
 from conftest import REAL, SEEDS
 from govaudit.numbers import is_value_text, to_value
 from govaudit.tokens import value_runs
+from variants import cells, errors
 
-TABLES = ("active", "requests", "appeals")
 CELL_PER_LINE = SEEDS / "qufu-shizhuang-street-2024.txt"     # each cell on its own line, "\t" before it
 TAB_ROWS = SEEDS / "jiyuan-tiantan-street-2024.txt"          # one table row per line, cells split by tabs
 FLATTENED = REAL / "ptzhsyqnyn-2024.txt"                     # a web page run into one line, 行政许可 1323
@@ -26,30 +26,13 @@ def _load(tmp_path, text, name="variant.txt"):
     return govaudit.load(p)
 
 
-def _cells(report) -> dict:
-    out = {}
-    for t in TABLES:
-        df = getattr(report, t)
-        for row in df.index:
-            for col in df.columns:
-                v = df.at[row, col]
-                out[(t, row, col)] = None if pd.isna(v) else float(v)
-    return out
-
-
-def _errors(report) -> set:
-    f = govaudit.check(report)
-    f = f[f.severity == "error"]
-    return {(r.rule, r.table, r.row, r.column) for r in f.itertuples()}
-
-
 def _assert_same_except(variant, original, changed: dict):
     """Every cell as in ``original`` except ``changed`` ({(table, row, col): value}); same error findings."""
-    want = _cells(original)
+    want = cells(original)
     want.update(changed)
-    got = _cells(variant)
+    got = cells(variant)
     assert {k: v for k, v in got.items() if v != want[k]} == {}
-    assert _errors(variant) == _errors(original)
+    assert errors(variant) == errors(original)
 
 
 # --- 2. a blank row in the one-cell-per-line layout ----------------------------------------
@@ -165,7 +148,7 @@ def test_thousands_separator_in_cell_per_line_layout(tmp_path, grouped, value):
     variant = _load(tmp_path, "\n".join(lines))
     assert variant.value("active", "licensing", "decisions") == value
     _assert_same_except(variant, original, {("active", "licensing", "decisions"): value})
-    assert _errors(variant) == _errors(control)
+    assert errors(variant) == errors(control)
 
 
 def test_thousands_separator_in_space_separated_row(tmp_path):
@@ -310,9 +293,9 @@ def test_columns_printed_one_after_another_never_give_a_row_another_rows_number(
     assert {k: original.active.loc[k].dropna().tolist() for k in ACTIVE_VALUES} == \
         {k: list(v) for k, v in ACTIVE_VALUES.items()}
     variant = _load(tmp_path, "\n".join(lines[:start] + _active_block(True) + [""] + lines[end:]))
-    want, got = _cells(original), _cells(variant)
+    want, got = cells(original), cells(variant)
     assert {k: v for k, v in got.items() if v is not None and v != want[k]} == {}
-    assert _errors(variant) <= _errors(original)
+    assert errors(variant) <= errors(original)
 
 
 def test_a_row_named_on_two_lines_keeps_its_numbers(tmp_path):
@@ -325,6 +308,6 @@ def test_a_row_named_on_two_lines_keeps_its_numbers(tmp_path):
     text = text.replace("3. 补正后申请内容仍不明确 0", "0")
     assert text.count("\n") == base.count("\n") + 1
     variant = _load(tmp_path, text)
-    want = {**_cells(original), **{("requests", "unable_unclear", c): None for c in original.requests.columns}}
-    assert {k: v for k, v in _cells(variant).items() if v != want[k]} == {}
-    assert _errors(variant) <= _errors(original)       # the sums over the unread row are not computed
+    want = {**cells(original), **{("requests", "unable_unclear", c): None for c in original.requests.columns}}
+    assert {k: v for k, v in cells(variant).items() if v != want[k]} == {}
+    assert errors(variant) <= errors(original)       # the sums over the unread row are not computed
