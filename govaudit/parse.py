@@ -213,10 +213,8 @@ class _Reader:
                         continue
                     queued = len(pending_labels) > 1
                     assign(pending_labels.popleft(), ev, "order", queued)
-                elif lost:
-                    pending_values.append(ev)       # unread: an orphan, named at the end
-                elif result:       # values before the first label are header noise
-                    pending_values.append(ev)
+                elif lost or result:    # waits for a label (once the order is lost: an orphan, named at the
+                    pending_values.append(ev)   # end); values before the first label are header noise
             elif isinstance(ev, Break) and held:
                 label(held)
                 held = None
